@@ -1,0 +1,53 @@
+package org.kdspark.kd.data;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The input a network expects: channels, height and width (NCHW), with 8-bit pixels scaled to [0, 1].
+ *
+ * <p>Declared once (in the model's config) and recorded in provenance, so that the teacher that labelled an
+ * image and the student that learns from it see the same tensor.
+ */
+public record InputSpec(int channels, int height, int width) {
+
+    public InputSpec {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+        }
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("height and width must be positive, got " + height + "x" + width);
+        }
+    }
+
+    /** Fashion-MNIST: 1 x 28 x 28 grayscale. */
+    public static final InputSpec FASHION_MNIST = new InputSpec(1, 28, 28);
+
+    public int valuesPerImage() {
+        return channels * height * width;
+    }
+
+    public long[] shape(int batch) {
+        return new long[] {batch, channels, height, width};
+    }
+
+    /**
+     * Normalises {@code count} CHW uint8 images, starting at image {@code first} of {@code pixels}, into a
+     * float NCHW array with values in [0, 1].
+     */
+    public INDArray toInput(byte[] pixels, int first, int count) {
+        int n = valuesPerImage();
+        float[] values = new float[count * n];
+        int offset = first * n;
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (pixels[offset + i] & 0xFF) / 255f;
+        }
+        return Nd4j.create(values, shape(count), 'c').castTo(DataType.FLOAT);
+    }
+
+    @Override
+    public String toString() {
+        return channels + "x" + height + "x" + width;
+    }
+}
