@@ -1,0 +1,2 @@
+/** Evaluation metrics from logits: accuracy, NLL, calibration, agreement with the teacher. */
+package org.kdspark.kd.eval;

@@ -1,0 +1,2 @@
+/** Model files: DL4J zips with provenance. */
+package org.kdspark.kd.model;

@@ -1,0 +1,89 @@
+package org.kdspark.jobs.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.kdspark.jobs.config.ConfigException;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.kd.provenance.BuildInfo;
+import org.kdspark.kd.provenance.Provenance;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The {@code kd} command line: one main class for the local launcher {@code bin/kd} and for
+ * {@code spark-submit --class org.kdspark.jobs.cli.KdCli}. {@code main} only parses and dispatches; each
+ * subcommand loads and validates its config and calls a job's {@code run}.
+ */
+@Command(name = "kd", mixinStandardHelpOptions = true, versionProvider = KdCli.Version.class,
+        description = "Distributed knowledge distillation on Apache Spark.",
+        subcommands = {
+            KdCli.Ingest.class, JobCommands.TrainTeacher.class, JobCommands.SoftLabels.class, JobCommands.Distill.class,
+            JobCommands.Evaluate.class, JobCommands.Pipeline.class, KdCli.Config.class, CommandLine.HelpCommand.class})
+public final class KdCli {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 ok, 1 job failure, 2 usage or config error). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new KdCli());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof ConfigException || e instanceof IngestJob.DatasetMissingException
+                    || e instanceof Provenance.IncompatibleArtifactException || e instanceof IllegalArgumentException) {
+                err.println("kd " + cmd.getCommandName() + ": " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            err.println("kd " + cmd.getCommandName() + " failed: " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** {@code kd ingest}. */
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Read the image set (IDX files or a class-per-subfolder directory) into the Parquet image table OUTPUT/images.")
+    static final class Ingest implements Callable<Integer> {
+        @Mixin
+        CommonOptions options;
+
+        @Override
+        public Integer call() {
+            KdConfig config = options.load();
+            return Runs.withSpark(config, "ingest", (spark, layout) -> {
+                IngestJob.Result r = IngestJob.run(spark, config, layout);
+                System.out.printf("ingest: %d train + %d test images, %d rejected, of %d files seen, in %.1f s -> %s%n",
+                        r.train(), r.test(), r.rejected(), r.filesSeen(), r.seconds(), layout.images());
+                return 0;
+            });
+        }
+    }
+
+    /** {@code kd config}: print the effective configuration. */
+    @Command(name = "config", mixinStandardHelpOptions = true, description = "Validate a config and print it with every default and override applied.")
+    static final class Config implements Callable<Integer> {
+        @Mixin
+        CommonOptions options;
+
+        @Override
+        public Integer call() {
+            System.out.print(ConfigLoader.toYaml(options.load()));
+            return 0;
+        }
+    }
+
+    /** Prints the build version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"kd " + BuildInfo.version() + " (commit " + BuildInfo.code().get("commit") + ")"};
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.kdspark.jobs.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The typed configuration of every job, read from YAML (snake_case keys) by {@link ConfigLoader}.
+ *
+ * <p>This class is the one place where defaults live: a key left out of a YAML file takes the value written
+ * here. Unknown keys and bad values are refused at start-up, before any Spark work, with the key's full
+ * dotted name and the allowed values.
+ */
+public final class KdConfig {
+
+    /** Where every artifact of a run goes (a Hadoop URI or a local path); {@code --output} overrides it. */
+    public String output = "out/fashion-mnist";
+    public Spark spark = new Spark();
+    public Dataset dataset = new Dataset();
+    public Teacher teacher = new Teacher();
+    public SoftLabels softLabels = new SoftLabels();
+    public Distill distill = new Distill();
+
+    /** Spark session settings. */
+    public static final class Spark {
+        /** Master URL; when null, {@code spark.master} from spark-submit wins, else {@code local[*]}. */
+        public String master;
+        public String appName = "kd";
+        /** Extra Spark properties, e.g. {@code spark.sql.shuffle.partitions: "8"}. */
+        public Map<String, String> conf = new LinkedHashMap<>();
+    }
+
+    /** The image set to ingest. */
+    public static final class Dataset {
+        public static final Set<String> FORMATS = Set.of("idx", "folder");
+
+        /** Free-form name, reported in provenance and report.json. */
+        public String name = "fashion-mnist";
+        /** {@code idx} (MNIST-style IDX gz files) or {@code folder} (class-per-subfolder PNG/JPEG). */
+        public String format = "idx";
+        public String path = "file:///usr/share/datasets/fashion-mnist";
+        /** Keep only the first N training images; 0 keeps all. */
+        public int trainLimit = 0;
+        /** Keep only the first N test images; 0 keeps all. */
+        public int testLimit = 0;
+        /** For {@code folder} without train/test subfolders: the fraction of images put in the test split. */
+        public double testFraction = 0.2;
+        /** Image size and channels images are converted to for {@code folder} input. */
+        public int channels = 1;
+        public int height = 28;
+        public int width = 28;
+        /** Partitions of the image table. */
+        public int partitions = 8;
+    }
+
+    /** The teacher network and how it is trained. */
+    public static final class Teacher {
+        /** Model-zoo architecture name. */
+        public String architecture = "cnn";
+        /** Architecture parameters, passed to the model zoo. */
+        public Map<String, Object> params = new LinkedHashMap<>();
+        public int epochs = 6;
+        public int batchSize = 128;
+        public double learningRate = 1e-3;
+        public long seed = 42;
+    }
+
+    /** The soft-label store. */
+    public static final class SoftLabels {
+        /** Teacher inference batch size. */
+        public int batchSize = 256;
+        /** Teacher vertices whose activations are stored beside the logits. */
+        public List<String> featureTaps = new ArrayList<>(List.of("block2"));
+        /** {@code float16} or {@code float32} for feature maps. */
+        public String featureEncoding = "float16";
+    }
+
+    /** The student and the distillation run. */
+    public static final class Distill {
+        public String student = "cnn-small";
+        public Map<String, Object> studentParams = new LinkedHashMap<>();
+        /** {@code kd} (Hinton) or {@code none} (hard labels only: the baseline). */
+        public String method = "kd";
+        public double temperature = 4.0;
+        /** Weight of the hard-label cross-entropy; 1 - alpha goes to the soft term. */
+        public double alpha = 0.5;
+        public int epochs = 8;
+        public int batchSizePerWorker = 64;
+        /** Minibatches each worker fits between two parameter averagings. */
+        public int averagingFrequency = 8;
+        public double learningRate = 2e-3;
+        public long seed = 7;
+        /** Parallel workers; 0 means one per executor core. */
+        public int workers = 0;
+    }
+
+    /** Checks values that the types alone do not; returns every problem found, each naming its key. */
+    public List<String> problems() {
+        List<String> p = new ArrayList<>();
+        require(p, output != null && !output.isBlank(), "output", "must be a path or URI", output);
+        require(p, Dataset.FORMATS.contains(dataset.format), "dataset.format", "must be one of " + sorted(Dataset.FORMATS), dataset.format);
+        require(p, dataset.path != null && !dataset.path.isBlank(), "dataset.path", "must be a path or URI", dataset.path);
+        require(p, dataset.trainLimit >= 0, "dataset.train_limit", "must be >= 0 (0 = all)", dataset.trainLimit);
+        require(p, dataset.testLimit >= 0, "dataset.test_limit", "must be >= 0 (0 = all)", dataset.testLimit);
+        require(p, dataset.testFraction > 0 && dataset.testFraction < 1, "dataset.test_fraction", "must be in (0, 1)", dataset.testFraction);
+        require(p, dataset.channels == 1 || dataset.channels == 3, "dataset.channels", "must be 1 or 3", dataset.channels);
+        require(p, dataset.height > 0 && dataset.width > 0, "dataset.height/width", "must be positive", dataset.height + "x" + dataset.width);
+        require(p, dataset.partitions > 0, "dataset.partitions", "must be > 0", dataset.partitions);
+        require(p, teacher.epochs > 0, "teacher.epochs", "must be > 0", teacher.epochs);
+        require(p, teacher.batchSize > 0, "teacher.batch_size", "must be > 0", teacher.batchSize);
+        require(p, teacher.learningRate > 0, "teacher.learning_rate", "must be > 0", teacher.learningRate);
+        require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
+        require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
+        require(p, List.of("float16", "float32").contains(softLabels.featureEncoding), "soft_labels.feature_encoding",
+                "must be one of [float16, float32]", softLabels.featureEncoding);
+        require(p, Methods.NAMES.contains(distill.method), "distill.method", "must be one of " + Methods.NAMES, distill.method);
+        require(p, distill.temperature > 0, "distill.temperature", "must be > 0", distill.temperature);
+        require(p, distill.alpha >= 0 && distill.alpha <= 1, "distill.alpha", "must be in [0, 1]", distill.alpha);
+        require(p, distill.epochs > 0, "distill.epochs", "must be > 0", distill.epochs);
+        require(p, distill.batchSizePerWorker > 0, "distill.batch_size_per_worker", "must be > 0", distill.batchSizePerWorker);
+        require(p, distill.averagingFrequency > 0, "distill.averaging_frequency", "must be > 0", distill.averagingFrequency);
+        require(p, distill.learningRate > 0, "distill.learning_rate", "must be > 0", distill.learningRate);
+        require(p, distill.workers >= 0, "distill.workers", "must be >= 0 (0 = one per executor core)", distill.workers);
+        return p;
+    }
+
+    /** The distillation methods the distill job accepts. */
+    public static final class Methods {
+        public static final List<String> NAMES = List.of("none", "kd");
+
+        private Methods() {
+        }
+    }
+
+    private static void require(List<String> problems, boolean ok, String key, String rule, Object value) {
+        if (!ok) {
+            problems.add(key + " " + rule + ", got " + (value instanceof String s ? "'" + s + "'" : value));
+        }
+    }
+
+    private static List<String> sorted(Set<String> s) {
+        return s.stream().sorted().toList();
+    }
+}

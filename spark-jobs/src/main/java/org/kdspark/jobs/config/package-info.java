@@ -1,0 +1,2 @@
+/** Typed, validated job configuration read from YAML files under {@code conf/}. */
+package org.kdspark.jobs.config;

@@ -1,0 +1,204 @@
+package org.kdspark.jobs.distill;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.TableImages;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.provenance.Provenance;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import scala.Tuple2;
+
+/**
+ * Distributed distillation: trains the student on Spark with parameter averaging, from the image table and
+ * the soft-label store, and evaluates it on the test split.
+ *
+ * <p>With method {@code kd} the student's labels are {@code [one-hot | teacher logits]} and its loss is
+ * Hinton's; with {@code none} the identical student (same architecture, seed, data order, epochs) learns
+ * from the hard labels alone: the baseline KD is measured against. The data order of each epoch is a
+ * function of (seed, epoch) only, so both runs see the same minibatches.
+ */
+public final class DistillJob {
+
+    /** One epoch's figures. */
+    public record Epoch(int epoch, double loss, double testAccuracy, double examplesPerSecond, double seconds) {
+    }
+
+    /** What a distill run produced. */
+    public record Result(String name, String method, Evaluation.Scores scores, long params, double seconds,
+            double trainSeconds, long trainExamples, List<Epoch> history, String model) {
+    }
+
+    private DistillJob() {
+    }
+
+    /** Trains and saves the student called {@code name} (e.g. "kd", "baseline") with the config's distill section. */
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name) {
+        long start = System.nanoTime();
+        KdConfig.Distill d = config.distill;
+        boolean kd = !d.method.equals("none");
+        Provenance store = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
+        int numClasses = ((Number) store.details().get("num_classes")).intValue();
+        Dataset<Row> images = spark.read().parquet(layout.images());
+        Dataset<Row> labels = spark.read().parquet(layout.softLabels());
+
+        Dataset<Row> train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
+                .join(labels.select(SoftLabelStore.ID, SoftLabelStore.LOGITS), ImageTable.ID)
+                .select(functions.col(ImageTable.ID), functions.col(ImageTable.PIXELS), functions.col(ImageTable.LABEL),
+                        functions.col(SoftLabelStore.LOGITS))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+        float[] teacherTestLogits = Evaluation.teacherLogits(labels, test.ids(), numClasses);
+        try {
+            long trainExamples = train.count();
+            long imageRows = imagesProvenance.counts().getOrDefault("train", trainExamples);
+            if (trainExamples != imageRows) {
+                throw new IllegalStateException("the soft-label store covers " + trainExamples + " of " + imageRows
+                        + " training images: re-run 'kd soft-labels' for this image table");
+            }
+            InputSpec spec = test.images().spec();
+            ComputationGraph student = org.kdspark.jobs.models.Models.student(d, spec, numClasses);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
+            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
+                    new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
+            List<Epoch> history = new ArrayList<>();
+            long trainStart = System.nanoTime();
+            try {
+                for (int epoch = 1; epoch <= d.epochs; epoch++) {
+                    long t0 = System.nanoTime();
+                    double loss = trainer.fitEpoch(minibatches(train, d.seed, epoch, workers, spec, numClasses, d.batchSizePerWorker, kd));
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    double acc = Evaluation.evaluate(trainer.network(), test.images(), teacherTestLogits).accuracy();
+                    history.add(new Epoch(epoch, loss, acc, trainExamples / seconds, seconds));
+                    double elapsed = (System.nanoTime() - trainStart) / 1e9;
+                    System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  test acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
+                            name, epoch, d.epochs, loss, acc, trainExamples / seconds, duration(elapsed),
+                            duration(elapsed / epoch * (d.epochs - epoch)));
+                }
+            } finally {
+                trainer.close();
+            }
+            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+            ComputationGraph trained = trainer.network();
+            Evaluation.Scores scores = Evaluation.evaluate(trained, test.images(), teacherTestLogits);
+            Provenance provenance = Provenance.of("student", 1, "distill")
+                    .withEnvironment("spark", spark.version())
+                    .withConfig(ConfigLoader.toMap(config))
+                    .withInput("soft_labels", layout.softLabels())
+                    .withInput("teacher_sha256", store.inputs().get("teacher_sha256"))
+                    .withInput("images", layout.images())
+                    .withCount("train_examples", trainExamples)
+                    .withCount("test_examples", test.images().count())
+                    .withDetail("name", name)
+                    .withDetail("method", d.method)
+                    .withDetail("workers", workers)
+                    .withDetail("test_accuracy", scores.accuracy())
+                    .withDetail("seconds", (System.nanoTime() - start) / 1e9)
+                    .withDetail("train_seconds", trainSeconds)
+                    .withDetail("examples_per_s", trainExamples * (double) d.epochs / trainSeconds)
+                    .withDetail("history", historyMaps(history));
+            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            files.writeBytes(layout.studentModel(name), ModelFiles.toZip(trained, provenance, false));
+            files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
+            files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
+            return new Result(name, d.method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
+                    trainExamples, history, layout.studentModel(name));
+        } finally {
+            train.unpersist();
+        }
+    }
+
+    /**
+     * The minibatches of one epoch. Rows are keyed by a hash of (id, seed, epoch), dealt to {@code workers}
+     * partitions by key and sorted by key inside each: the order depends on nothing but the seed and epoch.
+     */
+    static JavaRDD<MultiDataSet> minibatches(Dataset<Row> train, long seed, int epoch, int workers, InputSpec spec, int numClasses,
+            int batchSize, boolean withTeacher) {
+        return train
+                .select(functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch)).as("k"),
+                        functions.col(ImageTable.PIXELS), functions.col(ImageTable.LABEL), functions.col(SoftLabelStore.LOGITS))
+                .toJavaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getLong(0), (Row) org.apache.spark.sql.RowFactory.create(r.get(1), r.get(2), r.get(3))))
+                .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers))
+                .mapPartitions(new MinibatchBuilder(spec, numClasses, batchSize, withTeacher));
+    }
+
+    /** Deals long keys to partitions by their value modulo the partition count: balanced and deterministic. */
+    static final class ModuloPartitioner extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+
+        ModuloPartitioner(int partitions) {
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (int) Math.floorMod((Long) key, (long) partitions);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ModuloPartitioner m && m.partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return partitions;
+        }
+    }
+
+    private static String toJson(List<Epoch> history) {
+        try {
+            return Provenance.json().writeValueAsString(historyMaps(history));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Map<String, Object>> historyMaps(List<Epoch> history) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Epoch e : history) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("epoch", e.epoch());
+                m.put("loss", e.loss());
+                m.put("test_accuracy", e.testAccuracy());
+                m.put("examples_per_s", e.examplesPerSecond());
+                m.put("seconds", e.seconds());
+                out.add(m);
+            }
+            return out;
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
+    }
+}

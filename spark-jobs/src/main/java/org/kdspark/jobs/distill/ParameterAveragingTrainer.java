@@ -1,0 +1,62 @@
+package org.kdspark.jobs.distill;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Synchronous parameter averaging over Spark executors, through DL4J's {@code ParameterAveragingTrainingMaster}.
+ *
+ * <p>dl4j-spark is deprecated upstream and pinned at 1.0.0-M2; this is the only class that touches it, so
+ * it can be replaced by averaging on Spark primitives without changing the jobs. Each worker fits
+ * {@code averagingFrequency} minibatches of {@code batchSizePerWorker} examples, then the driver averages
+ * parameters (and updater state) and broadcasts them back.
+ */
+public final class ParameterAveragingTrainer {
+
+    /** Trainer settings; see the distill section of the config. */
+    public record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed) {
+    }
+
+    private final SparkComputationGraph spark;
+    private final ParameterAveragingTrainingMaster master;
+
+    public ParameterAveragingTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
+        this.master = new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSizePerWorker())
+                .batchSizePerWorker(settings.batchSizePerWorker())
+                .averagingFrequency(settings.averagingFrequency())
+                .workerPrefetchNumBatches(settings.prefetchBatches())
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(Repartition.NumPartitionsWorkersDiffers)
+                .storageLevel(StorageLevel.MEMORY_ONLY())
+                .saveUpdater(true)
+                .rngSeed(settings.seed())
+                .build();
+        this.spark = new SparkComputationGraph(jsc, network, master);
+    }
+
+    /**
+     * One pass over {@code minibatches}, each element a minibatch of exactly {@code batchSizePerWorker}
+     * examples (the last of a partition may be smaller). Returns the mean training score of the pass.
+     */
+    public double fitEpoch(JavaRDD<MultiDataSet> minibatches) {
+        spark.fitMultiDataSet(minibatches);
+        return spark.getScore();
+    }
+
+    /** The averaged network, held on the driver. */
+    public ComputationGraph network() {
+        return spark.getNetwork();
+    }
+
+    /** Removes the trainer's temporary state from the Spark context. */
+    public void close() {
+        master.deleteTempFiles(spark.getSparkContext());
+    }
+}

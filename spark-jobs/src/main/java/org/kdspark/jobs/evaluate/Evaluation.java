@@ -1,0 +1,86 @@
+package org.kdspark.jobs.evaluate;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.eval.Metrics;
+import org.kdspark.kd.model.GraphOutputs;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Scores a model on the test split: accuracy, NLL, calibration, and agreement with the teacher. */
+public final class Evaluation {
+
+    private static final int BATCH = 500;
+    private static final int ECE_BINS = 15;
+
+    /** Test-set figures of one model. */
+    public record Scores(double accuracy, double nll, double ece, double teacherAgreement, double klFromTeacher, float[] logits,
+            int[] labels) {
+    }
+
+    private Evaluation() {
+    }
+
+    /** Raw logits of {@code graph} on every image of {@code images}, row-major. */
+    public static float[] logits(ComputationGraph graph, LabeledImages images) {
+        float[] out = null;
+        int k = 0;
+        for (int first = 0; first < images.count(); first += BATCH) {
+            int n = Math.min(BATCH, images.count() - first);
+            INDArray a = GraphOutputs.activations(graph, images.spec().toInput(images.pixels(), first, n), List.of(GraphOutputs.LOGITS))[0];
+            float[] batch = a.dup('c').data().asFloat();
+            if (out == null) {
+                k = batch.length / n;
+                out = new float[images.count() * k];
+            }
+            System.arraycopy(batch, 0, out, first * k, batch.length);
+        }
+        return out;
+    }
+
+    public static Scores evaluate(ComputationGraph graph, LabeledImages images, float[] teacherLogits) {
+        return score(logits(graph, images), images.labels(), teacherLogits);
+    }
+
+    public static Scores score(float[] logits, int[] labels, float[] teacherLogits) {
+        int n = labels.length;
+        return new Scores(Metrics.accuracy(logits, labels), Metrics.nll(logits, labels),
+                Metrics.expectedCalibrationError(logits, labels, ECE_BINS),
+                teacherLogits == null ? Double.NaN : Metrics.agreement(logits, teacherLogits, n),
+                teacherLogits == null ? Double.NaN : Metrics.klFromTeacher(logits, teacherLogits, n), logits, labels);
+    }
+
+    /** The teacher's stored logits for {@code ids}, in that order. */
+    public static float[] teacherLogits(Dataset<Row> store, List<String> ids, int numClasses) {
+        List<Row> rows = store.filter(functions.col(SoftLabelStore.SPLIT).equalTo(ImageTable.TEST))
+                .select(SoftLabelStore.ID, SoftLabelStore.LOGITS).collectAsList();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            index.put(ids.get(i), i);
+        }
+        float[] out = new float[ids.size() * numClasses];
+        int found = 0;
+        for (Row r : rows) {
+            Integer i = index.get(r.getString(0));
+            if (i != null) {
+                List<Object> l = r.getList(1);
+                for (int c = 0; c < numClasses; c++) {
+                    out[i * numClasses + c] = (Float) l.get(c);
+                }
+                found++;
+            }
+        }
+        if (found != ids.size()) {
+            throw new IllegalStateException("the soft-label store has logits for " + found + " of " + ids.size()
+                    + " test images: re-run 'kd soft-labels' for this image table");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,281 @@
+package org.kdspark.jobs.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.kd.data.IdxReader;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.provenance.Provenance;
+
+/**
+ * Turns a raw image set into the Parquet {@link ImageTable}.
+ *
+ * <p>Two inputs: MNIST-style IDX files (Fashion-MNIST from the Debian package {@code dataset-fashion-mnist})
+ * and a directory of images in the class-per-subfolder layout ({@code ROOT/CLASS/x.png}, or
+ * {@code ROOT/train/CLASS/x.png} and {@code ROOT/test/CLASS/x.png}). Folder images are read with Spark's
+ * {@code binaryFile} source and decoded in {@code mapPartitions}. Nothing is lost silently: every listed file
+ * ends up either as a row of the table or in the rejects table with the reason, and the result reconciles
+ * the counts.
+ */
+public final class IngestJob {
+
+    public static final String[] IDX_FILES = {
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    private static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp");
+
+    /** What an ingest produced; {@code filesSeen == train + test + rejected} always holds. */
+    public record Result(long train, long test, long rejected, long filesSeen, List<String> classes, double seconds) {
+    }
+
+    private IngestJob() {
+    }
+
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
+        long start = System.nanoTime();
+        KdConfig.Dataset dataset = config.dataset;
+        Provenance provenance = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest")
+                .withEnvironment("spark", spark.version())
+                .withConfig(ConfigLoader.toMap(config))
+                .withInput("dataset", dataset.path);
+        Result result = switch (dataset.format) {
+            case "idx" -> ingestIdx(spark, dataset, layout, provenance, start);
+            case "folder" -> ingestFolder(spark, dataset, layout, provenance, start);
+            default -> throw new IllegalArgumentException("dataset.format " + dataset.format);
+        };
+        if (result.filesSeen() != result.train() + result.test() + result.rejected()) {
+            throw new IllegalStateException("ingest counts do not reconcile: " + result);
+        }
+        return result;
+    }
+
+    private static Result ingestIdx(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        List<String> missing = new ArrayList<>();
+        for (String name : IDX_FILES) {
+            if (!files.exists(dataset.path + "/" + name)) {
+                missing.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new DatasetMissingException("dataset '" + dataset.name + "' not found: " + dataset.path + " lacks " + missing
+                    + ". For Fashion-MNIST install the Debian package (sudo apt-get install dataset-fashion-mnist, which puts it in"
+                    + " /usr/share/datasets/fashion-mnist), or set dataset.path to a directory holding the four IDX .gz files.");
+        }
+        LabeledImages train = readIdx(files, dataset.path, "train", dataset.trainLimit);
+        LabeledImages test = readIdx(files, dataset.path, "t10k", dataset.testLimit);
+        List<Row> rows = new ArrayList<>(train.count() + test.count());
+        addRows(rows, dataset, train, ImageTable.TRAIN, dataset.path + "/" + IDX_FILES[0]);
+        addRows(rows, dataset, test, ImageTable.TEST, dataset.path + "/" + IDX_FILES[2]);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Dataset<Row> table = spark.createDataFrame(jsc.parallelize(rows, dataset.partitions), ImageTable.SCHEMA);
+        List<String> classes = FashionMnistClasses.forDataset(dataset.name, maxLabel(train, test) + 1);
+        ParquetArtifacts.write(table, layout.images(), provenance
+                .withCount("train", train.count())
+                .withCount("test", test.count())
+                .withCount("rejected", 0)
+                .withDetail("classes", classes)
+                .withDetail("input_spec", train.spec().toString()));
+        return new Result(train.count(), test.count(), 0, train.count() + test.count(), classes, seconds(start));
+    }
+
+    private static LabeledImages readIdx(HadoopFiles files, String dir, String prefix, int limit) {
+        try (InputStream images = files.open(dir + "/" + prefix + "-images-idx3-ubyte.gz");
+                InputStream labels = files.open(dir + "/" + prefix + "-labels-idx1-ubyte.gz")) {
+            return IdxReader.read(images, labels, limit);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read IDX files " + prefix + "-* under " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void addRows(List<Row> rows, KdConfig.Dataset dataset, LabeledImages images, String split, String source) {
+        InputSpec spec = images.spec();
+        for (int i = 0; i < images.count(); i++) {
+            rows.add(RowFactory.create(String.format(Locale.ROOT, "%s/%s/%05d", dataset.name, split, i), split, images.labels()[i],
+                    spec.channels(), spec.height(), spec.width(), images.image(i), source + "#" + i));
+        }
+    }
+
+    private static int maxLabel(LabeledImages... blocks) {
+        int max = 0;
+        for (LabeledImages b : blocks) {
+            for (int l : b.labels()) {
+                max = Math.max(max, l);
+            }
+        }
+        return max;
+    }
+
+    private static Result ingestFolder(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start) {
+        InputSpec spec = new InputSpec(dataset.channels, dataset.height, dataset.width);
+        FolderListing listing = FolderListing.of(spark, dataset.path);
+        if (listing.classes().isEmpty()) {
+            throw new DatasetMissingException("no class folders under " + dataset.path
+                    + ": expected ROOT/CLASS/image.png (or ROOT/train/CLASS/... and ROOT/test/CLASS/...)");
+        }
+        Dataset<Row> listed = spark.createDataFrame(listing.rows(), FolderListing.SCHEMA);
+        Dataset<Row> contents = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dataset.path)
+                .select(functions.col("path"), functions.col("content"));
+        // the listing is the truth: binaryFile silently skips 0-byte files, which must be rejected, not lost
+        Dataset<Row> joined = listed.join(contents, listed.col("path").equalTo(contents.col("path")), "left")
+                .select(listed.col("path"), listed.col("class_index"), listed.col("split"), contents.col("content"));
+        StructType decodedSchema = ImageTable.SCHEMA.add("reject_reason", org.apache.spark.sql.types.DataTypes.StringType, true);
+        String root = listing.root();
+        double testFraction = dataset.testFraction;
+        Dataset<Row> decoded = joined.repartition(dataset.partitions).mapPartitions(
+                (MapPartitionsFunction<Row, Row>) rows -> decodeAll(rows, spec, root, testFraction), Encoders.row(decodedSchema))
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        try {
+            Dataset<Row> images = decoded.filter(functions.col("reject_reason").isNull()).drop("reject_reason");
+            Dataset<Row> rejects = decoded.filter(functions.col("reject_reason").isNotNull())
+                    .select(functions.col(ImageTable.SOURCE).as("source"), functions.col("reject_reason").as("reason"), functions.col(ImageTable.SPLIT));
+            long train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN)).count();
+            long test = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)).count();
+            long rejected = rejects.count();
+            Provenance counted = provenance
+                    .withCount("files_seen", listing.rows().size())
+                    .withCount("train", train)
+                    .withCount("test", test)
+                    .withCount("rejected", rejected)
+                    .withDetail("classes", listing.classes())
+                    .withDetail("input_spec", spec.toString());
+            ParquetArtifacts.write(images, layout.images(), counted);
+            ParquetArtifacts.write(rejects.coalesce(1), layout.imageRejects(),
+                    Provenance.of("image-rejects", ImageTable.SCHEMA_VERSION, "ingest").withCount("rejected", rejected));
+            return new Result(train, test, rejected, listing.rows().size(), listing.classes(), seconds(start));
+        } finally {
+            decoded.unpersist();
+        }
+    }
+
+    private static Iterator<Row> decodeAll(Iterator<Row> rows, InputSpec spec, String root, double testFraction) {
+        List<Row> out = new ArrayList<>();
+        while (rows.hasNext()) {
+            Row r = rows.next();
+            String path = r.getString(0);
+            int label = r.getInt(1);
+            String split = r.isNullAt(2) ? hashSplit(path, testFraction) : r.getString(2);
+            String id = path.startsWith(root) ? path.substring(root.length()).replaceFirst("^/+", "") : path;
+            byte[] content = r.isNullAt(3) ? null : (byte[]) r.get(3);
+            try {
+                if (label < 0) {
+                    throw new ImageDecoder.UndecodableImageException("not inside a class folder (expected ROOT/CLASS/" + path.substring(path.lastIndexOf('/') + 1) + ")");
+                }
+                byte[] pixels = ImageDecoder.decode(content, spec);
+                out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), pixels, path, null));
+            } catch (ImageDecoder.UndecodableImageException e) {
+                out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), new byte[0], path, e.getMessage()));
+            }
+        }
+        return out.iterator();
+    }
+
+    /** A stable split from the path alone, so re-ingesting never moves an image between train and test. */
+    static String hashSplit(String path, double testFraction) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < path.length(); i++) {
+            h = 31 * h + path.charAt(i);
+        }
+        double u = ((h ^ (h >>> 29)) & 0xFFFFFFL) / (double) 0x1000000L;
+        return u < testFraction ? ImageTable.TEST : ImageTable.TRAIN;
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The image set is not where the config says. */
+    public static final class DatasetMissingException extends RuntimeException {
+        public DatasetMissingException(String message) {
+            super(message);
+        }
+    }
+
+    /** Every file under a class-per-subfolder root, with its class and (when the layout says) its split. */
+    record FolderListing(String root, List<String> classes, List<Row> rows) {
+
+        static final StructType SCHEMA = new StructType()
+                .add("path", org.apache.spark.sql.types.DataTypes.StringType, false)
+                .add("class_index", org.apache.spark.sql.types.DataTypes.IntegerType, false)
+                .add("split", org.apache.spark.sql.types.DataTypes.StringType, true);
+
+        static FolderListing of(SparkSession spark, String rootUri) {
+            try {
+                Path root = new Path(rootUri);
+                FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (!fs.exists(root)) {
+                    throw new DatasetMissingException("image folder " + rootUri + " does not exist; set dataset.path");
+                }
+                String qualifiedRoot = fs.makeQualified(root).toString();
+                boolean splitLayout = fs.exists(new Path(root, ImageTable.TRAIN)) && fs.getFileStatus(new Path(root, ImageTable.TRAIN)).isDirectory();
+                List<String[]> files = new ArrayList<>();
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus status = it.next();
+                    String name = status.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue; // hidden, as Spark's own readers treat them
+                    }
+                    String rel = status.getPath().toString().substring(qualifiedRoot.length()).replaceFirst("^/+", "");
+                    String[] parts = rel.split("/");
+                    String split = null;
+                    String cls;
+                    if (splitLayout && parts.length >= 3 && (parts[0].equals(ImageTable.TRAIN) || parts[0].equals(ImageTable.TEST))) {
+                        split = parts[0];
+                        cls = parts[parts.length - 2];
+                    } else if (parts.length >= 2) {
+                        cls = parts[parts.length - 2];
+                    } else {
+                        cls = null; // a file directly under the root has no class
+                    }
+                    files.add(new String[] {status.getPath().toString(), cls, split});
+                }
+                TreeSet<String> classes = new TreeSet<>();
+                for (String[] f : files) {
+                    if (f[1] != null && isImage(f[0])) {
+                        classes.add(f[1]);
+                    }
+                }
+                List<String> classList = List.copyOf(classes);
+                List<Row> rows = new ArrayList<>();
+                for (String[] f : files) {
+                    int idx = f[1] == null ? -1 : classList.indexOf(f[1]);
+                    rows.add(RowFactory.create(f[0], idx, f[2]));
+                }
+                return new FolderListing(qualifiedRoot, classList, rows);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + rootUri, e);
+            }
+        }
+
+        private static boolean isImage(String path) {
+            int dot = path.lastIndexOf('.');
+            return dot > 0 && IMAGE_EXTENSIONS.contains(path.substring(dot + 1).toLowerCase(Locale.ROOT));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.kdspark.jobs.pipeline;
+
+import java.util.Locale;
+import org.apache.spark.sql.SparkSession;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.distill.DistillJob;
+import org.kdspark.jobs.evaluate.EvaluateJob;
+import org.kdspark.jobs.evaluate.Report;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.teacher.TeacherJob;
+
+/**
+ * The whole offline-KD pipeline in one Spark application: ingest, teacher (reused when unchanged), soft
+ * labels, the baseline student (hard labels), the KD student (same architecture, seed, data order and epochs),
+ * and the report.
+ */
+public final class PipelineJob {
+
+    /** The report and where it was written. */
+    public record Result(Report.Content report, String reportJson, String reportMarkdown) {
+    }
+
+    private PipelineJob() {
+    }
+
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
+        long start = System.nanoTime();
+        step(1, "ingest " + config.dataset.path);
+        IngestJob.Result ingest = IngestJob.run(spark, config, layout);
+        System.out.printf(Locale.ROOT, "  %d train + %d test images, %d rejected, %.1f s%n", ingest.train(), ingest.test(), ingest.rejected(),
+                ingest.seconds());
+
+        step(2, "teacher " + config.teacher.architecture);
+        TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
+        System.out.printf(Locale.ROOT, "  teacher test accuracy %.4f (%s)%n", teacher.accuracy(), teacher.reused() ? "reused" : "trained");
+
+        step(3, "soft labels");
+        SoftLabelJob.Result labels = SoftLabelJob.run(spark, config, layout);
+        System.out.printf(Locale.ROOT, "  %d rows, %.0f bytes/row, %.1f s%n", labels.rows(), labels.bytesPerRow(), labels.seconds());
+
+        step(4, "baseline student (hard labels only)");
+        KdConfig baselineConfig = ConfigLoader.parse(ConfigLoader.toYaml(config), "pipeline");
+        baselineConfig.distill.method = "none";
+        DistillJob.Result baseline = DistillJob.run(spark, baselineConfig, layout, "baseline");
+        System.out.printf(Locale.ROOT, "  baseline test accuracy %.4f%n", baseline.scores().accuracy());
+
+        step(5, "KD student (" + config.distill.method + ")");
+        DistillJob.Result kd = DistillJob.run(spark, config, layout, "kd");
+        System.out.printf(Locale.ROOT, "  KD test accuracy %.4f (%+.2f points over the baseline)%n", kd.scores().accuracy(),
+                100 * (kd.scores().accuracy() - baseline.scores().accuracy()));
+
+        step(6, "evaluate and report");
+        Report.Content report = EvaluateJob.run(spark, config, layout, (System.nanoTime() - start) / 1e9, teacher.reused());
+        System.out.println("  " + layout.reportMarkdown());
+        return new Result(report, layout.reportJson(), layout.reportMarkdown());
+    }
+
+    private static void step(int n, String what) {
+        System.out.printf("[%d/6] %s%n", n, what);
+    }
+}

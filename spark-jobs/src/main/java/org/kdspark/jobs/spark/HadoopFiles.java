@@ -1,0 +1,132 @@
+package org.kdspark.jobs.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** Small file operations on any Hadoop file system (file://, hdfs://, s3a://) by URI string. */
+public final class HadoopFiles {
+
+    private final Configuration conf;
+
+    public HadoopFiles(Configuration conf) {
+        this.conf = conf;
+    }
+
+    public FileSystem fs(String uri) {
+        try {
+            return new Path(uri).getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach the file system of " + uri, e);
+        }
+    }
+
+    public boolean exists(String uri) {
+        try {
+            return fs(uri).exists(new Path(uri));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A fully-qualified form of {@code uri} (relative local paths become absolute file: URIs). */
+    public String qualify(String uri) {
+        Path p = new Path(uri);
+        return fs(uri).makeQualified(p).toString();
+    }
+
+    public InputStream open(String uri) throws IOException {
+        return fs(uri).open(new Path(uri));
+    }
+
+    public OutputStream create(String uri) throws IOException {
+        FSDataOutputStream out = fs(uri).create(new Path(uri), true);
+        return out;
+    }
+
+    public byte[] readBytes(String uri) {
+        try (InputStream in = open(uri)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri, e);
+        }
+    }
+
+    public String readString(String uri) {
+        return new String(readBytes(uri), StandardCharsets.UTF_8);
+    }
+
+    public void writeBytes(String uri, byte[] bytes) {
+        try (OutputStream out = create(uri)) {
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + uri, e);
+        }
+    }
+
+    public void writeString(String uri, String text) {
+        writeBytes(uri, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes through a temporary file and a rename, so readers never see a half-written file. */
+    public void writeStringAtomically(String uri, String text) {
+        Path target = new Path(uri);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try {
+            FileSystem fs = fs(uri);
+            try (OutputStream out = fs.create(tmp, true)) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+            fs.delete(target, false);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename " + tmp + " -> " + target + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + uri, e);
+        }
+    }
+
+    public void delete(String uri) {
+        try {
+            fs(uri).delete(new Path(uri), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + uri, e);
+        }
+    }
+
+    /** Total size in bytes of the files under {@code uri}. */
+    public long size(String uri) {
+        try {
+            return fs(uri).getContentSummary(new Path(uri)).getLength();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String sha256(String uri) {
+        try (InputStream in = new DigestInputStream(open(uri), sha())) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri, e);
+        }
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

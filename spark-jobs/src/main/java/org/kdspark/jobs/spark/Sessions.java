@@ -1,0 +1,52 @@
+package org.kdspark.jobs.spark;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.kdspark.jobs.config.KdConfig;
+
+/**
+ * The one place that builds a SparkSession for the jobs.
+ *
+ * <p>The master comes from the config, else from spark-submit ({@code spark.master}), else {@code local[*]}.
+ * DL4J's Spark trainer asks an NTP pool for the time unless told to use the system clock, and there is no
+ * network on many clusters: the property is set for the driver and passed to executors.
+ */
+public final class Sessions {
+
+    public static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
+    public static final String SYSTEM_CLOCK = "org.deeplearning4j.spark.time.SystemClockTimeSource";
+
+    private Sessions() {
+    }
+
+    public static SparkSession start(KdConfig.Spark config, String job) {
+        System.setProperty(TIME_SOURCE_PROPERTY, System.getProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK));
+        SparkConf defaults = new SparkConf(true);
+        String master = config.master != null ? config.master : defaults.get("spark.master", "local[*]");
+        SparkSession.Builder builder = SparkSession.builder()
+                .appName(config.appName + " " + job)
+                .master(master)
+                .config("spark.sql.parquet.compression.codec", "zstd")
+                .config("spark.ui.showConsoleProgress", "true")
+                .config("spark.sql.session.timeZone", "UTC");
+        String executorOptions = defaults.get("spark.executor.extraJavaOptions", "");
+        if (!executorOptions.contains(TIME_SOURCE_PROPERTY)) {
+            builder.config("spark.executor.extraJavaOptions", (executorOptions + " -D" + TIME_SOURCE_PROPERTY + "=" + SYSTEM_CLOCK).trim());
+        }
+        if (master.startsWith("local")) {
+            // embedded runs bind to loopback: no surprises from the machine's hostname resolution
+            builder.config("spark.driver.host", defaults.get("spark.driver.host", "127.0.0.1"))
+                    .config("spark.driver.bindAddress", defaults.get("spark.driver.bindAddress", "127.0.0.1"));
+            if (!defaults.contains("spark.ui.enabled")) {
+                builder.config("spark.ui.enabled", "false");
+            }
+        }
+        for (Map.Entry<String, String> e : config.conf.entrySet()) {
+            builder.config(e.getKey(), e.getValue());
+        }
+        SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().setLogLevel(System.getProperty("kd.spark.logLevel", "WARN"));
+        return spark;
+    }
+}

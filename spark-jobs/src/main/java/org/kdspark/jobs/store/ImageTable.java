@@ -1,0 +1,60 @@
+package org.kdspark.jobs.store;
+
+import static org.apache.spark.sql.types.DataTypes.BinaryType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Parquet image table written by {@code ingest}: one row per image, pixels as raw uint8 in CHW order.
+ *
+ * <pre>
+ * id       string  not null  stable id, e.g. "fashion-mnist/train/000042" or the file's URI
+ * split    string  not null  "train" or "test"
+ * label    int     not null  class index (class names in the provenance, details.classes)
+ * channels int     not null  1 or 3
+ * height   int     not null
+ * width    int     not null
+ * pixels   binary  not null  channels*height*width bytes, CHW, 0..255
+ * source   string  not null  where the image came from (file URI, or IDX file and index)
+ * </pre>
+ */
+public final class ImageTable {
+
+    public static final String KIND = "image-table";
+    public static final int SCHEMA_VERSION = 1;
+
+    public static final String ID = "id";
+    public static final String SPLIT = "split";
+    public static final String LABEL = "label";
+    public static final String CHANNELS = "channels";
+    public static final String HEIGHT = "height";
+    public static final String WIDTH = "width";
+    public static final String PIXELS = "pixels";
+    public static final String SOURCE = "source";
+
+    public static final String TRAIN = "train";
+    public static final String TEST = "test";
+
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+        new StructField(ID, StringType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(SPLIT, StringType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(LABEL, IntegerType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(CHANNELS, IntegerType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(HEIGHT, IntegerType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(WIDTH, IntegerType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(PIXELS, BinaryType, false, org.apache.spark.sql.types.Metadata.empty()),
+        new StructField(SOURCE, StringType, false, org.apache.spark.sql.types.Metadata.empty()),
+    });
+
+    /** Rejected inputs of {@code ingest}: the file, why it was rejected, and the split it was meant for. */
+    public static final StructType REJECTS_SCHEMA = new StructType()
+            .add("source", StringType, false)
+            .add("reason", StringType, false)
+            .add(SPLIT, StringType, true);
+
+    private ImageTable() {
+    }
+}

@@ -1,0 +1,106 @@
+package org.kdspark.jobs.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.kd.provenance.Provenance;
+
+/**
+ * Writes and opens Parquet datasets that carry provenance: in every file footer (key {@link #FOOTER_KEY})
+ * and in a sidecar {@code _provenance.json} that Spark's readers skip (leading underscore).
+ *
+ * <p>The sidecar is written after Spark has committed the data, so its presence marks a complete dataset.
+ */
+public final class ParquetArtifacts {
+
+    public static final String FOOTER_KEY = "kd.provenance";
+    public static final String SIDECAR = "_provenance.json";
+
+    private ParquetArtifacts() {
+    }
+
+    /** Writes {@code data} to {@code uri} (replacing it) with {@code provenance} in footers and sidecar. */
+    public static void write(Dataset<Row> data, String uri, Provenance provenance) {
+        HadoopFiles files = files(data.sparkSession());
+        files.delete(uri + "/" + SIDECAR);
+        String footer;
+        try {
+            footer = Provenance.json().writeValueAsString(Map.of(FOOTER_KEY, provenance.toJson()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        data.write()
+                .format(ProvenanceParquetFormat.class.getName())
+                .option(ProvenanceParquetFormat.METADATA_OPTION, footer)
+                .mode(SaveMode.Overwrite)
+                .save(uri);
+        files.writeStringAtomically(uri + "/" + SIDECAR, provenance.toJson());
+    }
+
+    /**
+     * Reads the provenance of the dataset at {@code uri}, checking its kind and schema version.
+     *
+     * @throws Provenance.IncompatibleArtifactException when absent (incomplete or foreign dataset) or mismatched
+     */
+    public static Provenance provenance(SparkSession spark, String uri, String kind, int schemaVersion) {
+        HadoopFiles files = files(spark);
+        String sidecar = uri + "/" + SIDECAR;
+        if (!files.exists(sidecar)) {
+            throw new Provenance.IncompatibleArtifactException("no " + kind + " at " + uri + " (missing " + SIDECAR
+                    + "): the path is wrong or the job that writes it did not finish; run it again");
+        }
+        Provenance p = Provenance.fromJson(files.readString(sidecar));
+        p.requireCompatible(kind, schemaVersion, uri);
+        return p;
+    }
+
+    /** Opens a dataset after checking its provenance. */
+    public static Dataset<Row> read(SparkSession spark, String uri, String kind, int schemaVersion) {
+        provenance(spark, uri, kind, schemaVersion);
+        return spark.read().parquet(uri);
+    }
+
+    /** The footer key-value metadata of the first Parquet file under {@code uri}. */
+    public static Map<String, String> footerMetadata(Configuration conf, String uri) {
+        try {
+            Path dir = new Path(uri);
+            FileSystem fs = dir.getFileSystem(conf);
+            FileStatus first = Arrays.stream(fs.listStatus(dir))
+                    .filter(s -> s.getPath().getName().endsWith(".parquet"))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("no .parquet file under " + uri));
+            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(first, conf))) {
+                return reader.getFooter().getFileMetaData().getKeyValueMetaData();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Replaces the sidecar of a complete dataset, e.g. to add figures measured after the write. */
+    public static void rewriteSidecar(SparkSession spark, String uri, Provenance provenance) {
+        files(spark).writeStringAtomically(uri + "/" + SIDECAR, provenance.toJson());
+    }
+
+    /** Bytes of the Parquet files under {@code uri}. */
+    public static long bytes(SparkSession spark, String uri) {
+        return files(spark).size(uri);
+    }
+
+    private static HadoopFiles files(SparkSession spark) {
+        return new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    }
+}
