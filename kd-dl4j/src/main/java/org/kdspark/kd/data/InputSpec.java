@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Declared once (in the model's config) and recorded in provenance, so that the teacher that labelled an
  * image and the student that learns from it see the same tensor.
  */
-public record InputSpec(int channels, int height, int width) {
+public record InputSpec(int channels, int height, int width) implements java.io.Serializable {
 
     public InputSpec {
         if (channels != 1 && channels != 3) {

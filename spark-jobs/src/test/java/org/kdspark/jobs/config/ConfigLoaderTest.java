@@ -1,0 +1,87 @@
+package org.kdspark.jobs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kdspark.jobs.TestSpark;
+
+class ConfigLoaderTest {
+
+    @Test
+    void defaultsApplyWhenNoFileIsGiven() {
+        KdConfig c = ConfigLoader.load(null, List.of());
+        assertEquals("kd", c.distill.method);
+        assertEquals(4.0, c.distill.temperature);
+        assertNull(c.spark.master);
+    }
+
+    @Test
+    void unknownKeyIsNamedWithItsFullPathAndTheAllowedKeys() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  epoch: 3\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("unknown key 'distill.epoch'"), e.getMessage());
+        assertTrue(e.getMessage().contains("epochs"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("x.yaml"), e.getMessage());
+    }
+
+    @Test
+    void badValueIsNamedWithItsKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("teacher:\n  epochs: many\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("'teacher.epochs'"), e.getMessage());
+    }
+
+    @Test
+    void outOfRangeValuesAreAllReportedWithAllowedValues() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("distill:\n  method: magic\n  alpha: 1.5\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("distill.method must be one of [none, kd], got 'magic'"), e.getMessage());
+        assertTrue(e.getMessage().contains("distill.alpha must be in [0, 1], got 1.5"), e.getMessage());
+    }
+
+    @Test
+    void overridesAreParsedAsYamlAndValidatedLikeTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("c.yaml");
+        Files.writeString(file, "distill:\n  epochs: 3\n");
+        KdConfig c = ConfigLoader.load(file, List.of("distill.epochs=5", "soft_labels.feature_taps=[a, b]", "spark.master=local[2]"));
+        assertEquals(5, c.distill.epochs);
+        assertEquals(List.of("a", "b"), c.softLabels.featureTaps);
+        assertEquals("local[2]", c.spark.master);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("distill.temperatur=2")));
+        assertTrue(e.getMessage().contains("distill.temperatur"), e.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("no-equals-sign")));
+    }
+
+    @Test
+    void missingFileSaysWhereTheShippedConfigsAre() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("nope.yaml"), List.of()));
+        assertTrue(e.getMessage().contains("conf/"), e.getMessage());
+    }
+
+    @Test
+    void everyShippedConfigIsValid() throws IOException {
+        try (Stream<Path> files = Files.list(TestSpark.repoRoot().resolve("conf"))) {
+            List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).toList();
+            assertTrue(yamls.size() >= 2, "conf/ should hold the default and quick configs");
+            for (Path p : yamls) {
+                KdConfig c = ConfigLoader.load(p, List.of());
+                assertTrue(c.problems().isEmpty(), p.toString());
+            }
+        }
+    }
+
+    @Test
+    void effectiveConfigRoundTripsThroughYaml() {
+        KdConfig c = ConfigLoader.load(null, List.of("distill.alpha=0.25"));
+        KdConfig again = ConfigLoader.parse(ConfigLoader.toYaml(c), "round-trip");
+        assertEquals(0.25, again.distill.alpha);
+        assertEquals(ConfigLoader.toMap(c), ConfigLoader.toMap(again));
+    }
+}

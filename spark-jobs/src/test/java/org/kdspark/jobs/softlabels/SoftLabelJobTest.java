@@ -1,0 +1,136 @@
+package org.kdspark.jobs.softlabels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.kdspark.jobs.GeneratedImages;
+import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.models.Models;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.model.GraphOutputs;
+import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.provenance.Provenance;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SoftLabelJobTest {
+
+    private static final InputSpec SPEC = new InputSpec(3, 16, 16);
+
+    private final SparkSession spark = TestSpark.session();
+    @TempDir
+    static Path dir;
+    private RunLayout layout;
+    private KdConfig config;
+    private ComputationGraph teacher;
+
+    @BeforeAll
+    void ingestGeneratedImagesAndSaveATeacher() throws IOException {
+        Path images = dir.resolve("images");
+        GeneratedImages.write(images, 4, 10, 16, true, 3);
+        config = ConfigLoader.load(null, List.of("dataset.format=folder", "dataset.path=" + images.toUri(), "dataset.name=generated",
+                "dataset.partitions=4", "dataset.height=16", "dataset.width=16", "dataset.channels=3", "soft_labels.batch_size=7",
+                "soft_labels.feature_taps=[block2, embedding]"));
+        layout = new RunLayout(dir.resolve("out").toUri().toString());
+        IngestJob.run(spark, config, layout);
+        KdConfig.Teacher t = new KdConfig.Teacher();
+        t.architecture = "cnn-small";
+        teacher = Models.teacher(t, SPEC, 4);
+        new HadoopFiles(spark.sparkContext().hadoopConfiguration())
+                .writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
+    }
+
+    @Test
+    void storeHasSchemaRowsLogitsFeaturesAndProvenanceAndTheTeacherIsLoadedOncePerExecutor() {
+        int loadsBefore = TeacherCache.loads();
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, config, layout);
+        // local[2]: one executor (the driver JVM) running 4 partitions on 2 threads -> one load
+        assertEquals(1, TeacherCache.loads() - loadsBefore, "teacher deserialisations");
+
+        assertEquals(40, r.rows());
+        Dataset<Row> store = spark.read().parquet(layout.softLabels());
+        assertEquals(SoftLabelStore.schema(List.of("block2", "embedding")).fieldNames().length, store.schema().fieldNames().length);
+        assertEquals(DataTypes.FloatType, ((org.apache.spark.sql.types.ArrayType) store.schema().apply(SoftLabelStore.LOGITS).dataType()).elementType());
+        assertEquals(DataTypes.BinaryType, store.schema().apply("feature_block2").dataType());
+
+        // logits and features equal the teacher's own output for the same images
+        List<Row> images = spark.read().parquet(layout.images()).orderBy(ImageTable.ID).collectAsList();
+        Map<String, Row> byId = new java.util.HashMap<>();
+        for (Row row : store.collectAsList()) {
+            byId.put(row.getAs(SoftLabelStore.ID), row);
+        }
+        Row image = images.get(5);
+        INDArray[] expected = GraphOutputs.activations(teacher, SPEC.toInput(image.getAs(ImageTable.PIXELS), 0, 1),
+                List.of(GraphOutputs.LOGITS, "block2"));
+        Row stored = byId.get((String) image.getAs(ImageTable.ID));
+        List<Float> logits = stored.getList(stored.fieldIndex(SoftLabelStore.LOGITS));
+        float[] expectedLogits = expected[0].data().asFloat();
+        for (int c = 0; c < 4; c++) {
+            assertEquals(expectedLogits[c], logits.get(c), 1e-5);
+        }
+        float[] feature = TensorEncoding.FLOAT16.decode(stored.getAs("feature_block2"));
+        float[] expectedFeature = expected[1].dup('c').data().asFloat();
+        assertEquals(expectedFeature.length, feature.length);
+        for (int i = 0; i < feature.length; i++) {
+            assertEquals(expectedFeature[i], feature[i], 2e-3 * Math.max(1, Math.abs(expectedFeature[i])));
+        }
+        assertEquals((int) image.getAs(ImageTable.LABEL), (int) stored.getAs(SoftLabelStore.LABEL));
+
+        // provenance: footer of every file and the sidecar agree, with the teacher's hash
+        Provenance p = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        assertEquals(files.sha256(layout.teacherModel()), p.inputs().get("teacher_sha256"));
+        assertEquals(40L, p.counts().get("rows"));
+        assertTrue(p.code().containsKey("version"));
+        Map<String, String> footer = ParquetArtifacts.footerMetadata(spark.sparkContext().hadoopConfiguration(), layout.softLabels());
+        Provenance fromFooter = Provenance.fromJson(footer.get(ParquetArtifacts.FOOTER_KEY));
+        assertEquals(p.inputs(), fromFooter.inputs());
+        assertEquals(p.createdAt(), fromFooter.createdAt());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> features = (Map<String, Object>) p.details().get("features");
+        assertEquals(Map.of("column", "feature_block2", "shape", List.of(16, 4, 4), "encoding", "float16"), features.get("block2"));
+        assertArrayEquals(new long[] {16, 4, 4}, java.util.Arrays.copyOfRange(expected[1].shape(), 1, 4));
+    }
+
+    @Test
+    void aTapTheTeacherLacksFailsBeforeAnyWorkNamingTheChoices() {
+        KdConfig bad = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        bad.softLabels.featureTaps = List.of("block9");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, bad, layout));
+        assertTrue(e.getMessage().contains("'block9'") && e.getMessage().contains("embedding"), e.getMessage());
+    }
+
+    @Test
+    void aTeacherForOtherImageShapesFailsBeforeAnyWork() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SoftLabelJob.checkTeacher(teacher, new InputSpec(1, 16, 16), List.of(), 4));
+        assertTrue(e.getMessage().contains("1x16x16"), e.getMessage());
+        IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
+                () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 7));
+        assertTrue(classes.getMessage().contains("4 classes") && classes.getMessage().contains("7"), classes.getMessage());
+    }
+}
