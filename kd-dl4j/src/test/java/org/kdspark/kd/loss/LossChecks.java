@@ -80,8 +80,8 @@ final class LossChecks {
                 .dataType(DataType.DOUBLE).seed(7).updater(new NoOp()).weightInit(WeightInit.XAVIER)
                 .graphBuilder()
                 .addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(nIn).nOut(5).activation(Activation.TANH).build(), "in")
-                .addLayer("out", new OutputLayer.Builder(loss).nIn(5).nOut(nOut).activation(Activation.IDENTITY)
+                .addLayer("hidden", new DenseLayer.Builder().nIn(nIn).nOut(3).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(loss).nIn(3).nOut(nOut).activation(Activation.IDENTITY)
                         .build(), "hidden")
                 .setOutputs("out")
                 .build();
