@@ -1,54 +1,63 @@
 package org.kdspark.kd.loss;
 
-import java.util.Locale;
-import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import java.util.Arrays;
+import java.util.Objects;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Hinton's knowledge-distillation loss on raw logits.
+ * Hinton's knowledge-distillation loss: hard-label cross-entropy plus the KL divergence between the teacher's
+ * and the student's softened class distributions.
  *
+ * <p>Per example, with student logits {@code s}, one-hot label {@code y} and teacher logits {@code t}:
  * <pre>
- *   L(s) = alpha * CE(y, softmax(s)) + (1 - alpha) * T^2 * KL(softmax(t / T) || softmax(s / T))
- *   dL/ds = alpha * (softmax(s) - y) + (1 - alpha) * T * (softmax(s / T) - softmax(t / T))
+ *   L = alpha * CE(y, softmax(s)) + (1 - alpha) * T^2 * KL(softmax(t/T) || softmax(s/T))
+ *   dL/ds = alpha * (softmax(s) - y) + (1 - alpha) * T * (softmax(s/T) - softmax(t/T))
  * </pre>
+ * (the CE gradient is {@code softmax(s) * sum(y) - y}, which is the above for a one-hot {@code y}).
  *
- * where s are the student's logits (the pre-output of an IDENTITY output layer), y the one-hot label and t the
- * teacher's logits. The soft term's gradient scales as 1/T^2, so multiplying by T^2 keeps the two terms'
- * relative weight independent of T (Hinton, Vinyals and Dean 2015, "Distilling the Knowledge in a Neural
- * Network", arXiv:1503.02531, section 2).
+ * <p>Why {@code T^2}: the gradient of the soft term scales as {@code 1/T} through each logit and as another
+ * {@code 1/T} through the smaller differences between softened probabilities, so it shrinks like
+ * {@code 1/T^2}. Multiplying by {@code T^2} keeps the relative contribution of hard and soft targets roughly
+ * unchanged when the temperature is tuned (Hinton et al., section 2).
  *
- * <p>Labels are {@code [mb, 2K]} = {@code [one-hot y | teacher logits t]} for K classes. Labels of width K
- * (one-hot only) give plain cross-entropy: the hard-label baseline with the identical network. Stateless:
- * one instance is shared by all worker threads. Config:
- * <pre>
- *   distill: {method: kd, temperature: 4.0, alpha: 0.5}
- * </pre>
+ * <p>Labels are {@code [mb, 2C]} = {@code [one-hot y | teacher logits t]} where {@code C} is the output width.
+ * Labels of width exactly {@code C} carry no teacher and give plain cross-entropy: this is the
+ * {@code none} baseline, trained with the identical graph. Put the loss on a layer with
+ * {@code Activation.IDENTITY}: it applies softmax itself, stably (log-softmax with the maximum subtracted).
+ *
+ * <p>Paper: G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network", NIPS 2014 Deep
+ * Learning Workshop, <a href="https://arxiv.org/abs/1503.02531">arXiv:1503.02531</a> (2015).
  */
-public class KnowledgeDistillationLoss implements ILossFunction {
+public final class KnowledgeDistillationLoss extends PerExampleLoss {
 
     private static final long serialVersionUID = 1L;
 
+    /** Weight of the hard-label cross-entropy; the soft term gets {@code 1 - alpha}. */
     @JsonProperty("alpha")
-    private double alpha;
-    @JsonProperty("temperature")
-    private double temperature;
+    private final double alpha;
 
-    /** For JSON deserialisation. */
+    /** Softmax temperature {@code T} of the soft term. */
+    @JsonProperty("temperature")
+    private final double temperature;
+
+    /** alpha = 0.5, T = 4: a common starting point for small image classifiers. */
     public KnowledgeDistillationLoss() {
         this(0.5, 4.0);
     }
 
-    public KnowledgeDistillationLoss(@JsonProperty("alpha") double alpha, @JsonProperty("temperature") double temperature) {
+    /**
+     * @param alpha       weight of the hard-label cross-entropy, in [0, 1]
+     * @param temperature softmax temperature, positive
+     */
+    @JsonCreator
+    public KnowledgeDistillationLoss(@JsonProperty("alpha") double alpha,
+                                     @JsonProperty("temperature") double temperature) {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
-        if (!(temperature > 0)) {
-            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
         }
         this.alpha = alpha;
         this.temperature = temperature;
@@ -63,106 +72,69 @@ public class KnowledgeDistillationLoss implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        INDArray perExample = computeScoreArray(labels, preOutput, activationFn, mask);
-        double sum = perExample.sumNumber().doubleValue();
-        return average ? sum / perExample.size(0) : sum;
-    }
-
-    @Override
-    public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        Parts p = parts(labels, preOutput, activationFn);
-        // CE = -sum y * log softmax(s)
-        INDArray score = p.y.mul(logSoftmax(p.s, 1.0)).sum(true, 1).negi().muli(p.hardWeight);
-        if (p.t != null) {
-            INDArray logPt = logSoftmax(p.t, temperature);
-            INDArray logPs = logSoftmax(p.s, temperature);
-            INDArray kl = Transforms.exp(logPt, true).muli(logPt.sub(logPs)).sum(true, 1);
-            score.addi(kl.muli((1 - alpha) * temperature * temperature));
+    protected void checkWidths(long outputWidth, long labelWidth) {
+        if (labelWidth != outputWidth && labelWidth != 2 * outputWidth) {
+            throw new IllegalArgumentException("KD labels must be " + outputWidth + " wide (one-hot only: plain CE) or "
+                    + 2 * outputWidth + " wide ([one-hot | teacher logits]) for an output of width " + outputWidth
+                    + ", got " + labelWidth);
         }
-        return applyMask(score, mask);
     }
 
     @Override
-    public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        Parts p = parts(labels, preOutput, activationFn);
-        INDArray grad = Transforms.softmax(p.s, true).subi(p.y).muli(p.hardWeight);
-        if (p.t != null) {
-            INDArray soft = Transforms.softmax(p.s.div(temperature), false).subi(Transforms.softmax(p.t.div(temperature), false));
-            grad.addi(soft.muli((1 - alpha) * temperature));
+    protected double example(double[] s, double[] label, double[] gradient) {
+        int c = s.length;
+        double[] logP = Softmax.log(s, 1.0);
+        double labelMass = 0;
+        double ce = 0;
+        for (int k = 0; k < c; k++) {
+            labelMass += label[k];
+            if (label[k] != 0) {
+                ce -= label[k] * logP[k];
+            }
         }
-        // the activation is IDENTITY by contract; backprop through it anyway so any activation stays correct
-        INDArray dLdz = activationFn.backprop(preOutput.dup(), grad).getFirst();
-        return applyMask(dLdz, mask);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-            boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average), computeGradient(labels, preOutput, activationFn, mask));
+        boolean hasTeacher = label.length == 2 * c;
+        double hardWeight = hasTeacher ? alpha : 1.0;
+        if (gradient != null) {
+            for (int k = 0; k < c; k++) {
+                gradient[k] = hardWeight * (Math.exp(logP[k]) * labelMass - label[k]);
+            }
+        }
+        if (!hasTeacher) {
+            return ce;
+        }
+        double[] logQs = Softmax.log(s, temperature);
+        double[] logQt = Softmax.log(Arrays.copyOfRange(label, c, 2 * c), temperature);
+        double kl = 0;
+        for (int k = 0; k < c; k++) {
+            double qt = Math.exp(logQt[k]);
+            if (qt > 0) {   // 0 * log 0 = 0: a class the teacher rules out entirely adds nothing
+                kl += qt * (logQt[k] - logQs[k]);
+            }
+        }
+        double softWeight = (1 - alpha) * temperature * temperature;
+        if (gradient != null) {
+            for (int k = 0; k < c; k++) {
+                gradient[k] += (1 - alpha) * temperature * (Math.exp(logQs[k]) - Math.exp(logQt[k]));
+            }
+        }
+        return alpha * ce + softWeight * kl;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof KnowledgeDistillationLoss k && k.alpha == alpha && k.temperature == temperature;
+        return o instanceof KnowledgeDistillationLoss other
+                && Double.compare(alpha, other.alpha) == 0 && Double.compare(temperature, other.temperature) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Double.hashCode(alpha) * 31 + Double.hashCode(temperature);
-    }
-
-    @Override
-    public String name() {
-        return toString();
+        return Objects.hash(alpha, temperature);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s*CE(y,s) + %s*%s^2*KL(softmax(t/%s)||softmax(s/%s))", num(alpha), num(1 - alpha),
-                num(temperature), num(temperature), num(temperature));
-    }
-
-    private Parts parts(INDArray labels, INDArray preOutput, IActivation activationFn) {
-        long k = preOutput.size(1);
-        long width = labels.size(1);
-        INDArray s = activationFn.getActivation(preOutput.dup(), true);
-        if (width == k) {
-            return new Parts(s, labels, null, 1.0);
-        }
-        if (width != 2 * k) {
-            throw new IllegalArgumentException("KD labels must be [one-hot (" + k + ") | teacher logits (" + k + ")] = " + (2 * k)
-                    + " columns, or " + k + " columns of one-hot labels for plain cross-entropy; got " + width);
-        }
-        INDArray y = labels.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, k));
-        INDArray t = labels.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(k, 2 * k));
-        return new Parts(s, y, t, alpha);
-    }
-
-    /** log softmax(x / T) per row, stable. */
-    private static INDArray logSoftmax(INDArray x, double t) {
-        INDArray z = x.div(t);
-        INDArray max = z.max(true, 1);
-        INDArray shifted = z.subiColumnVector(max);
-        INDArray logSum = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-        return shifted.subiColumnVector(logSum);
-    }
-
-    private static INDArray applyMask(INDArray a, INDArray mask) {
-        if (mask == null) {
-            return a;
-        }
-        if (mask.size(1) != 1) {
-            throw new IllegalArgumentException("per-output masks are not supported by " + KnowledgeDistillationLoss.class.getSimpleName()
-                    + "; use a per-example mask of shape [mb, 1]");
-        }
-        return a.muliColumnVector(mask.castTo(a.dataType()));
-    }
-
-    private static String num(double v) {
-        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%s", v);
-    }
-
-    private record Parts(INDArray s, INDArray y, INDArray t, double hardWeight) {
+        String t = Formulas.number(temperature);
+        return Formulas.number(alpha) + "*CE(y,s) + " + Formulas.number(1 - alpha) + "*" + t + "^2*KL(softmax(t/" + t
+                + ")||softmax(s/" + t + "))";
     }
 }
