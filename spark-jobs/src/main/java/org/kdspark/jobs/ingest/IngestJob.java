@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
+import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.pipeline.RunLayout;
@@ -50,7 +52,10 @@ public final class IngestJob {
     private static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp");
 
     /** What an ingest produced; {@code filesSeen == train + test + rejected} always holds. */
-    public record Result(long train, long test, long rejected, long filesSeen, List<String> classes, double seconds) {
+    public record Result(long train, long test, long rejected, long filesSeen, List<String> classes, double seconds, boolean reused) {
+        Result(long train, long test, long rejected, long filesSeen, List<String> classes, double seconds) {
+            this(train, test, rejected, filesSeen, classes, seconds, false);
+        }
     }
 
     private IngestJob() {
@@ -59,10 +64,17 @@ public final class IngestJob {
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
         long start = System.nanoTime();
         KdConfig.Dataset dataset = config.dataset;
+        String datasetHash = ConfigHash.of(config, "dataset");
+        Result existing = reusable(spark, layout, datasetHash);
+        if (existing != null) {
+            System.out.println("ingest: reusing " + layout.images() + " (same dataset config)");
+            return existing;
+        }
         Provenance provenance = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest")
                 .withEnvironment("spark", spark.version())
                 .withConfig(ConfigLoader.toMap(config))
-                .withInput("dataset", dataset.path);
+                .withInput("dataset", dataset.path)
+                .withDetail("dataset_hash", datasetHash);
         Result result = switch (dataset.format) {
             case "idx" -> ingestIdx(spark, dataset, layout, provenance, start);
             case "folder" -> ingestFolder(spark, dataset, layout, provenance, start);
@@ -72,6 +84,25 @@ public final class IngestJob {
             throw new IllegalStateException("ingest counts do not reconcile: " + result);
         }
         return result;
+    }
+
+    /** The existing image table when it was ingested with the same dataset config, else null. */
+    private static Result reusable(SparkSession spark, RunLayout layout, String datasetHash) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        if (!files.exists(layout.images() + "/" + ParquetArtifacts.SIDECAR)) {
+            return null;
+        }
+        Provenance p = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
+        if (!datasetHash.equals(p.details().get("dataset_hash"))) {
+            return null;
+        }
+        Map<String, Long> c = p.counts();
+        long train = c.getOrDefault("train", 0L);
+        long test = c.getOrDefault("test", 0L);
+        long rejected = c.getOrDefault("rejected", 0L);
+        @SuppressWarnings("unchecked")
+        List<String> classes = (List<String>) p.details().get("classes");
+        return new Result(train, test, rejected, train + test + rejected, classes, 0, true);
     }
 
     private static Result ingestIdx(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start) {

@@ -1,9 +1,5 @@
 package org.kdspark.jobs.teacher;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -11,6 +7,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.models.Models;
@@ -42,7 +39,7 @@ public final class TeacherJob {
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        String hash = configHash(config);
+        String hash = ConfigHash.of(config, "teacher", "dataset");
         String sidecar = layout.teacherDir() + "/provenance.json";
         if (files.exists(layout.teacherModel()) && files.exists(sidecar)) {
             Provenance existing = Provenance.fromJson(files.readString(sidecar));
@@ -87,25 +84,8 @@ public final class TeacherJob {
                 files.sha256(layout.teacherModel()));
     }
 
-    /** Identifies what determines the teacher: its own section and the dataset it learns from. */
-    static String configHash(KdConfig config) {
-        Map<String, Object> all = ConfigLoader.toMap(config);
-        Map<String, Object> relevant = new LinkedHashMap<>();
-        relevant.put("teacher", all.get("teacher"));
-        relevant.put("dataset", all.get("dataset"));
-        try {
-            byte[] json = Provenance.json().writeValueAsBytes(relevant);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static double num(Object o) {
         return o == null ? Double.NaN : ((Number) o).doubleValue();
     }
 
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 }

@@ -1,0 +1,30 @@
+package org.kdspark.jobs.config;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.kdspark.kd.provenance.Provenance;
+
+/** A short, stable hash of selected config sections: equal hashes mean an artifact can be reused. */
+public final class ConfigHash {
+
+    private ConfigHash() {
+    }
+
+    /** SHA-256 (first 16 hex digits) of the named top-level sections of the effective config. */
+    public static String of(KdConfig config, String... sections) {
+        Map<String, Object> all = ConfigLoader.toMap(config);
+        Map<String, Object> relevant = new LinkedHashMap<>();
+        for (String s : sections) {
+            relevant.put(s, all.get(s));
+        }
+        try {
+            byte[] json = Provenance.json().writeValueAsBytes(relevant);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
