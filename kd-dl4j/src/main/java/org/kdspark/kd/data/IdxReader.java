@@ -27,6 +27,14 @@ public final class IdxReader {
      * @param limit keep at most this many images; {@code <= 0} keeps all
      */
     public static LabeledImages read(InputStream images, InputStream labels, int limit) throws IOException {
+        return read(images, labels, 0, limit);
+    }
+
+    /**
+     * Reads images {@code first .. first + limit - 1} (all from {@code first} when {@code limit <= 0}), so that
+     * several readers can each take a slice of one file.
+     */
+    public static LabeledImages read(InputStream images, InputStream labels, int first, int limit) throws IOException {
         try (DataInputStream img = open(images); DataInputStream lab = open(labels)) {
             int magic = img.readInt();
             if (magic != UBYTE_IMAGES) {
@@ -43,8 +51,13 @@ public final class IdxReader {
             if (labelCount != count) {
                 throw new IOException("image file holds " + count + " images but label file holds " + labelCount + " labels");
             }
-            int n = limit > 0 ? Math.min(limit, count) : count;
+            if (first < 0 || first > count) {
+                throw new IOException("slice starts at image " + first + " but the file holds " + count);
+            }
+            int n = limit > 0 ? Math.min(limit, count - first) : count - first;
             InputSpec spec = new InputSpec(1, rows, cols);
+            img.skipNBytes((long) first * spec.valuesPerImage());
+            lab.skipNBytes(first);
             byte[] pixels = new byte[n * spec.valuesPerImage()];
             byte[] rawLabels = new byte[n];
             try {
@@ -58,6 +71,33 @@ public final class IdxReader {
                 out[i] = rawLabels[i] & 0xFF;
             }
             return new LabeledImages(n, spec, pixels, out);
+        }
+    }
+
+    /** The first {@code limit} labels of an IDX label file (all when {@code limit <= 0}). */
+    public static int[] labels(InputStream idx, int limit) throws IOException {
+        try (DataInputStream in = open(idx)) {
+            int magic = in.readInt();
+            if (magic != UBYTE_LABELS) {
+                throw new IOException(String.format("not an IDX label file: magic 0x%08x, expected 0x%08x", magic, UBYTE_LABELS));
+            }
+            int count = in.readInt();
+            int n = limit > 0 ? Math.min(limit, count) : count;
+            byte[] raw = new byte[n];
+            in.readFully(raw);
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = raw[i] & 0xFF;
+            }
+            return out;
+        }
+    }
+
+    /** The number of records an IDX file declares (reads only its header). */
+    public static int count(InputStream idx) throws IOException {
+        try (DataInputStream in = open(idx)) {
+            in.readInt();
+            return in.readInt();
         }
     }
 

@@ -15,6 +15,8 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -118,48 +120,81 @@ public final class IngestJob {
                     + ". For Fashion-MNIST install the Debian package (sudo apt-get install dataset-fashion-mnist, which puts it in"
                     + " /usr/share/datasets/fashion-mnist), or set dataset.path to a directory holding the four IDX .gz files.");
         }
-        LabeledImages train = readIdx(files, dataset.path, "train", dataset.trainLimit);
-        LabeledImages test = readIdx(files, dataset.path, "t10k", dataset.testLimit);
-        List<Row> rows = new ArrayList<>(train.count() + test.count());
-        addRows(rows, dataset, train, ImageTable.TRAIN, dataset.path + "/" + IDX_FILES[0]);
-        addRows(rows, dataset, test, ImageTable.TEST, dataset.path + "/" + IDX_FILES[2]);
+        int train = Math.min(count(files, dataset.path, IDX_FILES[0]), limitOrAll(dataset.trainLimit));
+        int test = Math.min(count(files, dataset.path, IDX_FILES[2]), limitOrAll(dataset.testLimit));
+        List<IdxSlice> slices = new ArrayList<>();
+        slices.addAll(IdxSlice.split(dataset.name, ImageTable.TRAIN, dataset.path, "train", train, dataset.partitions));
+        slices.addAll(IdxSlice.split(dataset.name, ImageTable.TEST, dataset.path, "t10k", test, dataset.partitions));
+        // each task reads its own slice of the (gzipped) files: no image data passes through the driver
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Dataset<Row> table = spark.createDataFrame(jsc.parallelize(rows, dataset.partitions), ImageTable.SCHEMA);
-        List<String> classes = FashionMnistClasses.forDataset(dataset.name, maxLabel(train, test) + 1);
+        Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
+        Dataset<Row> table = spark.createDataFrame(jsc.parallelize(slices, slices.size()).flatMap(s -> s.read(hadoop.value().value())),
+                ImageTable.SCHEMA);
+        int numClasses = numClasses(files, dataset.path, train);
+        List<String> classes = FashionMnistClasses.forDataset(dataset.name, numClasses);
         ParquetArtifacts.write(table, layout.images(), provenance
-                .withCount("train", train.count())
-                .withCount("test", test.count())
+                .withCount("train", train)
+                .withCount("test", test)
                 .withCount("rejected", 0)
                 .withDetail("classes", classes)
-                .withDetail("input_spec", train.spec().toString()));
-        return new Result(train.count(), test.count(), 0, train.count() + test.count(), classes, seconds(start));
+                .withDetail("input_spec", InputSpec.FASHION_MNIST.toString()));
+        hadoop.destroy();
+        return new Result(train, test, 0, train + test, classes, seconds(start));
     }
 
-    private static LabeledImages readIdx(HadoopFiles files, String dir, String prefix, int limit) {
-        try (InputStream images = files.open(dir + "/" + prefix + "-images-idx3-ubyte.gz");
-                InputStream labels = files.open(dir + "/" + prefix + "-labels-idx1-ubyte.gz")) {
-            return IdxReader.read(images, labels, limit);
+    private static int limitOrAll(int limit) {
+        return limit > 0 ? limit : Integer.MAX_VALUE;
+    }
+
+    private static int count(HadoopFiles files, String dir, String name) {
+        try (InputStream in = files.open(dir + "/" + name)) {
+            return IdxReader.count(in);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read IDX files " + prefix + "-* under " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + dir + "/" + name, e);
         }
     }
 
-    private static void addRows(List<Row> rows, KdConfig.Dataset dataset, LabeledImages images, String split, String source) {
-        InputSpec spec = images.spec();
-        for (int i = 0; i < images.count(); i++) {
-            rows.add(RowFactory.create(String.format(Locale.ROOT, "%s/%s/%05d", dataset.name, split, i), split, images.labels()[i],
-                    spec.channels(), spec.height(), spec.width(), images.image(i), source + "#" + i));
-        }
-    }
-
-    private static int maxLabel(LabeledImages... blocks) {
-        int max = 0;
-        for (LabeledImages b : blocks) {
-            for (int l : b.labels()) {
-                max = Math.max(max, l);
+    /** The class count: one more than the largest label of the training labels file. */
+    private static int numClasses(HadoopFiles files, String dir, int limit) {
+        try (InputStream in = files.open(dir + "/" + IDX_FILES[1])) {
+            int max = 0;
+            for (int label : IdxReader.labels(in, limit)) {
+                max = Math.max(max, label);
             }
+            return max + 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + "/" + IDX_FILES[1] + ": " + e.getMessage(), e);
         }
-        return max;
+    }
+
+    /** A contiguous range of one split's IDX records, read by one task. */
+    record IdxSlice(String dataset, String split, String dir, String prefix, int first, int count) implements java.io.Serializable {
+
+        static List<IdxSlice> split(String dataset, String split, String dir, String prefix, int total, int parts) {
+            List<IdxSlice> out = new ArrayList<>();
+            int size = (total + parts - 1) / parts;
+            for (int first = 0; first < total; first += size) {
+                out.add(new IdxSlice(dataset, split, dir, prefix, first, Math.min(size, total - first)));
+            }
+            return out;
+        }
+
+        Iterator<Row> read(org.apache.hadoop.conf.Configuration conf) throws IOException {
+            HadoopFiles files = new HadoopFiles(conf);
+            String images = dir + "/" + prefix + "-images-idx3-ubyte.gz";
+            LabeledImages block;
+            try (InputStream img = files.open(images); InputStream lab = files.open(dir + "/" + prefix + "-labels-idx1-ubyte.gz")) {
+                block = IdxReader.read(img, lab, first, count);
+            }
+            InputSpec spec = block.spec();
+            List<Row> rows = new ArrayList<>(block.count());
+            for (int i = 0; i < block.count(); i++) {
+                int index = first + i;
+                rows.add(RowFactory.create(String.format(Locale.ROOT, "%s/%s/%05d", dataset, split, index), split, block.labels()[i],
+                        spec.channels(), spec.height(), spec.width(), block.image(i), images + "#" + index));
+            }
+            return rows.iterator();
+        }
     }
 
     private static Result ingestFolder(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start) {
