@@ -2,7 +2,6 @@ package org.kdspark.kd.model;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,19 +16,15 @@ public final class GraphOutputs {
     private GraphOutputs() {
     }
 
-    /** Activations of {@code vertices} for {@code input}, detached from any workspace. */
+    /**
+     * Inference-mode activations of {@code vertices} for {@code input}, detached from any workspace.
+     *
+     * <p>Not {@code feedForward}: its map can hold arrays that later in-place layers (activation, loss) have
+     * overwritten; {@code output(List, ...)} detaches each requested activation as soon as it is computed.
+     */
     public static INDArray[] activations(ComputationGraph graph, INDArray input, List<String> vertices) {
-        Map<String, INDArray> all = graph.feedForward(input, false);
-        INDArray[] out = new INDArray[vertices.size()];
-        for (int i = 0; i < out.length; i++) {
-            INDArray a = all.get(vertices.get(i));
-            if (a == null) {
-                throw new IllegalArgumentException("the model has no vertex '" + vertices.get(i) + "'; its vertices are "
-                        + Arrays.stream(graph.getVertices()).map(v -> v.getVertexName()).sorted().toList());
-            }
-            out[i] = a;
-        }
-        return out;
+        requireVertices(graph, vertices, "activations");
+        return graph.output(vertices, false, new INDArray[] {input}, null);
     }
 
     /** Checks that {@code graph} has every vertex in {@code names}, naming the missing one and the choices. */
