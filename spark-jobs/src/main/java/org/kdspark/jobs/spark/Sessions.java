@@ -28,7 +28,7 @@ public final class Sessions {
                 .appName(config.appName + " " + job)
                 .master(master)
                 .config("spark.sql.parquet.compression.codec", "zstd")
-                .config("spark.ui.showConsoleProgress", "true")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.session.timeZone", "UTC");
         String executorOptions = defaults.get("spark.executor.extraJavaOptions", "");
         if (!executorOptions.contains(TIME_SOURCE_PROPERTY)) {
