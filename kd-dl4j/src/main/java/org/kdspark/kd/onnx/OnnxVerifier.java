@@ -1,0 +1,152 @@
+package org.kdspark.kd.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs an exported ONNX file in ONNX Runtime and the DL4J network on the same batch and refuses the file when they
+ * differ: any output (final or feature tap) with max |ORT - DL4J| above the tolerance, or any network output whose
+ * argmax differs on some image.
+ *
+ * <p>On failure it also finds the first vertex, in topological order, where the two part: it re-exports the network
+ * in memory with every vertex exposed and compares them all, so the message names the layer to look at rather
+ * than only the output where the error surfaced.
+ */
+public final class OnnxVerifier {
+
+    /** Max abs difference accepted by default (the bar for logits). */
+    public static final double DEFAULT_TOLERANCE = 1e-4;
+
+    private final double tolerance;
+    private final int intraOpThreads;
+
+    public OnnxVerifier() {
+        this(DEFAULT_TOLERANCE, 1);
+    }
+
+    public OnnxVerifier(double tolerance, int intraOpThreads) {
+        if (!(tolerance >= 0)) {
+            throw new IllegalArgumentException("tolerance must be >= 0, got " + tolerance);
+        }
+        this.tolerance = tolerance;
+        this.intraOpThreads = intraOpThreads;
+    }
+
+    /** Compares {@code onnxFile} with {@code graph} on {@code input}; throws {@link OnnxVerificationException}. */
+    public OnnxVerification verify(ComputationGraph graph, Path onnxFile, INDArray input) {
+        NetworkView view = NetworkView.of(graph, inputTypeOf(input));
+        Map<String, INDArray> dl4j = graph.feedForward(input, false);
+        return verify(view, onnxFile, input, dl4j, e -> e.toBytes(graph));
+    }
+
+    /** Compares {@code onnxFile} with {@code network} on {@code input}; throws {@link OnnxVerificationException}. */
+    public OnnxVerification verify(MultiLayerNetwork network, Path onnxFile, INDArray input) {
+        NetworkView view = NetworkView.of(network, inputTypeOf(input));
+        List<INDArray> acts = network.feedForward(input, false);
+        Map<String, INDArray> dl4j = new HashMap<>();
+        for (int i = 0; i < view.vertices.size(); i++) {
+            dl4j.put(view.vertices.get(i).name(), acts.get(i + 1)); // acts[0] is the input
+        }
+        return verify(view, onnxFile, input, dl4j, e -> e.toBytes(network));
+    }
+
+    private OnnxVerification verify(NetworkView view, Path onnxFile, INDArray input, Map<String, INDArray> dl4j,
+                                    Function<OnnxExporter, byte[]> reexport) {
+        List<OnnxVerification.OutputCheck> checks;
+        try (OnnxModel model = OnnxModel.open(onnxFile, intraOpThreads)) {
+            checks = compare(view, model, input, dl4j, model.outputNames());
+        }
+        OnnxVerification result = new OnnxVerification((int) input.size(0), tolerance, checks);
+        if (result.passed()) {
+            return result;
+        }
+        StringBuilder msg = new StringBuilder("ONNX model ").append(onnxFile).append(" does not match DL4J on ")
+                .append(input.size(0)).append(" inputs (tolerance ").append(tolerance).append("):");
+        for (OnnxVerification.OutputCheck c : checks) {
+            if (!c.passes(tolerance)) {
+                msg.append(" output '").append(c.name()).append("' of layer ").append(c.vertex())
+                        .append(" max abs diff ").append(String.format("%.3g", c.maxAbsDiff()));
+                if (c.argmaxMismatches() > 0) {
+                    msg.append(", argmax differs on ").append(c.argmaxMismatches()).append(" of ")
+                            .append(input.size(0));
+                }
+                msg.append(';');
+            }
+        }
+        msg.append(' ').append(firstDivergence(view, input, dl4j, reexport));
+        throw new OnnxVerificationException(msg.toString(), result);
+    }
+
+    private List<OnnxVerification.OutputCheck> compare(NetworkView view, OnnxModel model, INDArray input,
+                                                       Map<String, INDArray> dl4j, List<String> names) {
+        Map<String, INDArray> ort = model.outputs(input, names);
+        List<OnnxVerification.OutputCheck> checks = new ArrayList<>();
+        for (String name : names) {
+            NetworkView.Vertex vertex = view.vertex(name);
+            INDArray expected = dl4j.get(name);
+            if (vertex == null || expected == null) {
+                throw new IllegalArgumentException("ONNX output '" + name + "' is not a vertex of the DL4J "
+                        + view.kind + "; was the file exported from this network?");
+            }
+            INDArray actual = ort.get(name);
+            if (!java.util.Arrays.equals(expected.shape(), actual.shape())) {
+                checks.add(new OnnxVerification.OutputCheck(name, vertex.describe(), Double.POSITIVE_INFINITY, -1));
+                continue;
+            }
+            INDArray e = expected.castTo(DataType.DOUBLE);
+            INDArray a = actual.castTo(DataType.DOUBLE);
+            double diff = e.sub(a).amaxNumber().doubleValue();
+            if (Double.isNaN(diff)) {
+                diff = Double.POSITIVE_INFINITY;
+            }
+            int mismatches = -1;
+            if (view.outputNames.contains(name) && e.rank() == 2) {
+                INDArray diffRows = Nd4j.argMax(e, 1).neq(Nd4j.argMax(a, 1));
+                mismatches = diffRows.castTo(DataType.INT).sumNumber().intValue();
+            }
+            checks.add(new OnnxVerification.OutputCheck(name, vertex.describe(), diff, mismatches));
+        }
+        return checks;
+    }
+
+    private String firstDivergence(NetworkView view, INDArray input, Map<String, INDArray> dl4j,
+                                   Function<OnnxExporter, byte[]> reexport) {
+        try {
+            OnnxExporter everything = OnnxExporter.builder().inputType(view.inputType).build().withEveryVertexTapped();
+            List<String> names = view.vertices.stream().map(NetworkView.Vertex::name).toList();
+            try (OnnxModel model = OnnxModel.open(reexport.apply(everything), intraOpThreads)) {
+                for (OnnxVerification.OutputCheck c : compare(view, model, input, dl4j, names)) {
+                    if (c.maxAbsDiff() > tolerance) {
+                        return "First vertex to diverge: " + c.vertex() + ", max abs diff "
+                                + String.format("%.3g", c.maxAbsDiff()) + ".";
+                    }
+                }
+            }
+            return "Re-exported with every vertex exposed, no vertex diverges: the file differs from this network.";
+        } catch (RuntimeException e) {
+            return "(could not localise the divergence: " + e.getMessage() + ")";
+        }
+    }
+
+    /** [N, C, H, W] is an NCHW image batch, [N, F] a feature batch. */
+    static InputType inputTypeOf(INDArray input) {
+        long[] s = input.shape();
+        return switch (s.length) {
+            case 4 -> InputType.convolutional(s[2], s[3], s[1]);
+            case 2 -> InputType.feedForward(s[1]);
+            default -> throw new IllegalArgumentException("input must be [N, C, H, W] or [N, features], got "
+                    + java.util.Arrays.toString(s));
+        };
+    }
+}
