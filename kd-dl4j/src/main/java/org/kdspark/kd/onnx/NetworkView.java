@@ -68,7 +68,7 @@ final class NetworkView {
                     + conf.getNetworkInputs());
         }
         String inputName = conf.getNetworkInputs().get(0);
-        Map<String, InputType> types = new HashMap<>(conf.clone().getLayerActivationTypes(false, inputType));
+        Map<String, InputType> types = new HashMap<>(conf.clone().getLayerActivationTypes(inputType));
         types.put(inputName, inputType);
 
         List<String> order = conf.getTopologicalOrderStr();

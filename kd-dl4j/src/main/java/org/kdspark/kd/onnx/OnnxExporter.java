@@ -61,14 +61,12 @@ public final class OnnxExporter {
     private final InputType inputType;
     private final List<String> taps;
     private final Map<String, String> metadata;
-    private final boolean tapEveryVertex;
 
     private OnnxExporter(Builder b) {
         this.inputType = Objects.requireNonNull(b.inputType,
                 "inputType is required: call inputShape(channels, height, width) or inputType(...)");
         this.taps = List.copyOf(b.taps);
         this.metadata = Map.copyOf(b.metadata);
-        this.tapEveryVertex = b.tapEveryVertex;
     }
 
     public static Builder builder() {
@@ -94,16 +92,6 @@ public final class OnnxExporter {
         return model(NetworkView.of(network, inputType)).toByteArray();
     }
 
-    /** A copy of this exporter that also exposes every vertex as an output; the verifier uses it to localise. */
-    OnnxExporter withEveryVertexTapped() {
-        Builder b = new Builder();
-        b.inputType = inputType;
-        b.taps.addAll(taps);
-        b.metadata.putAll(metadata);
-        b.tapEveryVertex = true;
-        return b.build();
-    }
-
     private OnnxExport write(NetworkView view, Path file) {
         Onnx.ModelProto model = model(view);
         byte[] bytes = model.toByteArray();
@@ -123,6 +111,7 @@ public final class OnnxExporter {
     }
 
     Onnx.ModelProto model(NetworkView view) {
+        VertexConverter.requireSupportedKinds(view.vertices);
         OnnxGraphWriter g = new OnnxGraphWriter(view.kind);
         g.floatInput(view.inputName, dims(view.inputType, view.inputName));
         VertexConverter converter = new VertexConverter(g);
@@ -137,9 +126,6 @@ public final class OnnxExporter {
                         + view.kind + "; vertices: " + known);
             }
             outputs.add(tap);
-        }
-        if (tapEveryVertex) {
-            view.vertices.forEach(v -> outputs.add(v.name()));
         }
         for (String out : outputs) {
             g.floatOutput(out, dims(view.vertex(out).outputType(), out));
@@ -232,7 +218,6 @@ public final class OnnxExporter {
         private InputType inputType;
         private final List<String> taps = new ArrayList<>();
         private final Map<String, String> metadata = new TreeMap<>();
-        private boolean tapEveryVertex;
 
         private Builder() {
         }

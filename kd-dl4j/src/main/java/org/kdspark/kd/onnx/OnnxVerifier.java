@@ -1,15 +1,20 @@
 package org.kdspark.kd.onnx;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
 
+import onnx.Onnx;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,9 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * differ: any output (final or feature tap) with max |ORT - DL4J| above the tolerance, or any network output whose
  * argmax differs on some image.
  *
- * <p>On failure it also finds the first vertex, in topological order, where the two part: it re-exports the network
- * in memory with every vertex exposed and compares them all, so the message names the layer to look at rather
- * than only the output where the error surfaced.
+ * <p>On failure it also finds the first vertex, in topological order, where the two part: it exposes every value of
+ * the file named after a DL4J vertex and compares them all, so the message names the layer to look at rather than
+ * only the output where the error surfaced.
  */
 public final class OnnxVerifier {
 
@@ -46,23 +51,62 @@ public final class OnnxVerifier {
     /** Compares {@code onnxFile} with {@code graph} on {@code input}; throws {@link OnnxVerificationException}. */
     public OnnxVerification verify(ComputationGraph graph, Path onnxFile, INDArray input) {
         NetworkView view = NetworkView.of(graph, inputTypeOf(input));
-        Map<String, INDArray> dl4j = graph.feedForward(input, false);
-        return verify(view, onnxFile, input, dl4j, e -> e.toBytes(graph));
+        return verify(view, onnxFile, input, activations(graph, view, input));
     }
 
     /** Compares {@code onnxFile} with {@code network} on {@code input}; throws {@link OnnxVerificationException}. */
     public OnnxVerification verify(MultiLayerNetwork network, Path onnxFile, INDArray input) {
         NetworkView view = NetworkView.of(network, inputTypeOf(input));
-        List<INDArray> acts = network.feedForward(input, false);
-        Map<String, INDArray> dl4j = new HashMap<>();
-        for (int i = 0; i < view.vertices.size(); i++) {
-            dl4j.put(view.vertices.get(i).name(), acts.get(i + 1)); // acts[0] is the input
-        }
-        return verify(view, onnxFile, input, dl4j, e -> e.toBytes(network));
+        return verify(view, onnxFile, input, activations(network, view, input));
     }
 
-    private OnnxVerification verify(NetworkView view, Path onnxFile, INDArray input, Map<String, INDArray> dl4j,
-                                    Function<OnnxExporter, byte[]> reexport) {
+    /**
+     * DL4J's activation of every vertex, from DL4J's own vertex forward passes run one by one (inference mode, no
+     * workspaces), each fed copies of its inputs. The activations map of {@code feedForward} cannot be trusted for
+     * intermediate vertices: later layers work in place (an ActivationLayer after an Add rewrites the Add's array),
+     * so entries may hold what a later layer made of them; and {@code output()} fails with a workspace error on a
+     * graph that ends in BatchNormalization.
+     */
+    static Map<String, INDArray> activations(ComputationGraph graph, NetworkView view, INDArray input) {
+        LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+        Map<String, INDArray> acts = new HashMap<>();
+        acts.put(view.inputName, input);
+        graph.setInput(0, input); // preprocessors read the batch size from the graph's inputs
+        try {
+            for (NetworkView.Vertex v : view.vertices) {
+                org.deeplearning4j.nn.graph.vertex.GraphVertex runtime = graph.getVertex(v.name());
+                for (int i = 0; i < v.inputs().size(); i++) {
+                    runtime.setInput(i, acts.get(v.inputs().get(i)).dup(), noWorkspaces);
+                }
+                acts.put(v.name(), runtime.doForward(false, noWorkspaces).dup());
+                runtime.clear();
+            }
+        } finally {
+            graph.clear();
+        }
+        return acts;
+    }
+
+    static Map<String, INDArray> activations(MultiLayerNetwork network, NetworkView view, INDArray input) {
+        LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+        Map<String, INDArray> acts = new HashMap<>();
+        INDArray x = input;
+        try {
+            for (int i = 0; i < view.vertices.size(); i++) {
+                x = x.dup();
+                if (view.vertices.get(i).preProcessor() != null) {
+                    x = view.vertices.get(i).preProcessor().preProcess(x, (int) input.size(0), noWorkspaces);
+                }
+                x = network.getLayer(i).activate(x, false, noWorkspaces).dup();
+                acts.put(view.vertices.get(i).name(), x);
+            }
+        } finally {
+            network.clearLayersStates();
+        }
+        return acts;
+    }
+
+    private OnnxVerification verify(NetworkView view, Path onnxFile, INDArray input, Map<String, INDArray> dl4j) {
         List<OnnxVerification.OutputCheck> checks;
         try (OnnxModel model = OnnxModel.open(onnxFile, intraOpThreads)) {
             checks = compare(view, model, input, dl4j, model.outputNames());
@@ -84,7 +128,7 @@ public final class OnnxVerifier {
                 msg.append(';');
             }
         }
-        msg.append(' ').append(firstDivergence(view, input, dl4j, reexport));
+        msg.append(' ').append(firstDivergence(view, onnxFile, input, dl4j));
         throw new OnnxVerificationException(msg.toString(), result);
     }
 
@@ -93,8 +137,8 @@ public final class OnnxVerifier {
         Map<String, INDArray> ort = model.outputs(input, names);
         List<OnnxVerification.OutputCheck> checks = new ArrayList<>();
         for (String name : names) {
-            NetworkView.Vertex vertex = view.vertex(name);
             INDArray expected = dl4j.get(name);
+            NetworkView.Vertex vertex = view.vertex(name);
             if (vertex == null || expected == null) {
                 throw new IllegalArgumentException("ONNX output '" + name + "' is not a vertex of the DL4J "
                         + view.kind + "; was the file exported from this network?");
@@ -120,21 +164,41 @@ public final class OnnxVerifier {
         return checks;
     }
 
-    private String firstDivergence(NetworkView view, INDArray input, Map<String, INDArray> dl4j,
-                                   Function<OnnxExporter, byte[]> reexport) {
+    /**
+     * Exposes, in a copy of the file's own graph, every value named after a DL4J vertex (the exporter's naming) and
+     * compares them in topological order: this localises exporter bugs and stale files alike.
+     */
+    private String firstDivergence(NetworkView view, Path onnxFile, INDArray input, Map<String, INDArray> dl4j) {
         try {
-            OnnxExporter everything = OnnxExporter.builder().inputType(view.inputType).build().withEveryVertexTapped();
-            List<String> names = view.vertices.stream().map(NetworkView.Vertex::name).toList();
-            try (OnnxModel model = OnnxModel.open(reexport.apply(everything), intraOpThreads)) {
-                for (OnnxVerification.OutputCheck c : compare(view, model, input, dl4j, names)) {
+            Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(onnxFile));
+            Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
+            Set<String> produced = new HashSet<>();
+            graph.getNodeList().forEach(n -> produced.addAll(n.getOutputList()));
+            Set<String> exposed = new HashSet<>();
+            graph.getOutputList().forEach(o -> exposed.add(o.getName()));
+            List<String> names = new ArrayList<>();
+            for (NetworkView.Vertex v : view.vertices) {
+                if (!produced.contains(v.name())) {
+                    continue;
+                }
+                names.add(v.name());
+                if (exposed.add(v.name())) {
+                    graph.addOutput(Onnx.ValueInfoProto.newBuilder().setName(v.name()).setType(Onnx.TypeProto
+                            .newBuilder().setTensorType(Onnx.TypeProto.Tensor.newBuilder()
+                                    .setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber()))));
+                }
+            }
+            byte[] everything = model.toBuilder().setGraph(graph).build().toByteArray();
+            try (OnnxModel all = OnnxModel.open(everything, intraOpThreads)) {
+                for (OnnxVerification.OutputCheck c : compare(view, all, input, dl4j, names)) {
                     if (c.maxAbsDiff() > tolerance) {
                         return "First vertex to diverge: " + c.vertex() + ", max abs diff "
                                 + String.format("%.3g", c.maxAbsDiff()) + ".";
                     }
                 }
             }
-            return "Re-exported with every vertex exposed, no vertex diverges: the file differs from this network.";
-        } catch (RuntimeException e) {
+            return "No vertex named in the file diverges beyond the tolerance.";
+        } catch (IOException | RuntimeException e) {
             return "(could not localise the divergence: " + e.getMessage() + ")";
         }
     }

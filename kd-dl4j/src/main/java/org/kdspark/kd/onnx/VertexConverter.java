@@ -73,7 +73,42 @@ final class VertexConverter {
     static final String SUPPORTED_ACTIVATIONS = "identity, relu (plain), relu6, leakyrelu, elu, selu, tanh, "
             + "sigmoid, hardsigmoid, hardtanh, softplus, softsign, swish, cube, thresholdedrelu, softmax (rank 2)";
 
+    private static final java.util.Set<Class<?>> LAYER_CLASSES = java.util.Set.of(ConvolutionLayer.class,
+            SubsamplingLayer.class, BatchNormalization.class, ActivationLayer.class, DenseLayer.class,
+            OutputLayer.class, LossLayer.class, GlobalPoolingLayer.class, SeparableConvolution2D.class,
+            DepthwiseConvolution2D.class, DropoutLayer.class, ZeroPaddingLayer.class);
+
     private final OnnxGraphWriter g;
+
+    /**
+     * Fails before anything is written when any vertex is of a kind the exporter does not know, naming them all.
+     * Unsupported settings of a supported kind (a pooling type, an activation) are refused during conversion.
+     */
+    static void requireSupportedKinds(List<NetworkView.Vertex> vertices) {
+        List<String> layers = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (NetworkView.Vertex v : vertices) {
+            if (v.layer() != null && !LAYER_CLASSES.contains(v.layer().getClass())) {
+                layers.add(v.describe());
+            } else if (v.layer() == null && !(v.vertex() instanceof ElementWiseVertex
+                    || v.vertex() instanceof MergeVertex || v.vertex() instanceof PreprocessorVertex)) {
+                others.add(v.describe());
+            }
+        }
+        if (layers.isEmpty() && others.isEmpty()) {
+            return;
+        }
+        StringBuilder msg = new StringBuilder("Cannot export to ONNX:");
+        if (!layers.isEmpty()) {
+            msg.append(" unsupported layer ").append(String.join(", ", layers)).append(". Supported layers: ")
+                    .append(SUPPORTED_LAYERS).append('.');
+        }
+        if (!others.isEmpty()) {
+            msg.append(" unsupported graph vertex ").append(String.join(", ", others))
+                    .append(". Supported vertices: ").append(SUPPORTED_VERTICES).append('.');
+        }
+        throw new UnsupportedModelException(msg.toString());
+    }
 
     VertexConverter(OnnxGraphWriter g) {
         this.g = g;
