@@ -2,6 +2,7 @@ package org.kdspark.kd.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -58,7 +59,7 @@ final class OnnxGraphWriter {
         }
         if (flat.length() != count) {
             throw new IllegalArgumentException("initializer " + name + ": " + flat.length()
-                    + " values do not fill shape " + java.util.Arrays.toString(dims));
+                    + " values do not fill shape " + Arrays.toString(dims));
         }
         return floatConstant(name, flat.toFloatVector(), dims);
     }

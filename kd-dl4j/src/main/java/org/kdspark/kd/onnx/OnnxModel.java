@@ -3,6 +3,7 @@ package org.kdspark.kd.onnx;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -102,7 +103,7 @@ public final class OnnxModel implements AutoCloseable {
             }
             return out;
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on input " + java.util.Arrays.toString(input.shape())
+            throw new IllegalStateException("ONNX Runtime failed on input " + Arrays.toString(input.shape())
                     + ": " + e.getMessage(), e);
         }
     }

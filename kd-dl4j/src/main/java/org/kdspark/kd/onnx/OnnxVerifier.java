@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -51,13 +52,15 @@ public final class OnnxVerifier {
     /** Compares {@code onnxFile} with {@code graph} on {@code input}; throws {@link OnnxVerificationException}. */
     public OnnxVerification verify(ComputationGraph graph, Path onnxFile, INDArray input) {
         NetworkView view = NetworkView.of(graph, inputTypeOf(input));
-        return verify(view, onnxFile, input, activations(graph, view, input));
+        INDArray dl4jInput = input.castTo(graph.getConfiguration().getDataType());
+        return verify(view, onnxFile, input, activations(graph, view, dl4jInput));
     }
 
     /** Compares {@code onnxFile} with {@code network} on {@code input}; throws {@link OnnxVerificationException}. */
     public OnnxVerification verify(MultiLayerNetwork network, Path onnxFile, INDArray input) {
         NetworkView view = NetworkView.of(network, inputTypeOf(input));
-        return verify(view, onnxFile, input, activations(network, view, input));
+        INDArray dl4jInput = input.castTo(network.getLayerWiseConfigurations().getDataType());
+        return verify(view, onnxFile, input, activations(network, view, dl4jInput));
     }
 
     /**
@@ -144,7 +147,7 @@ public final class OnnxVerifier {
                         + view.kind + "; was the file exported from this network?");
             }
             INDArray actual = ort.get(name);
-            if (!java.util.Arrays.equals(expected.shape(), actual.shape())) {
+            if (!Arrays.equals(expected.shape(), actual.shape())) {
                 checks.add(new OnnxVerification.OutputCheck(name, vertex.describe(), Double.POSITIVE_INFINITY, -1));
                 continue;
             }
@@ -210,7 +213,7 @@ public final class OnnxVerifier {
             case 4 -> InputType.convolutional(s[2], s[3], s[1]);
             case 2 -> InputType.feedForward(s[1]);
             default -> throw new IllegalArgumentException("input must be [N, C, H, W] or [N, features], got "
-                    + java.util.Arrays.toString(s));
+                    + Arrays.toString(s));
         };
     }
 }

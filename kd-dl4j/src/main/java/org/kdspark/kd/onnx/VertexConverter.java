@@ -5,8 +5,10 @@ import static org.kdspark.kd.onnx.OnnxGraphWriter.ints;
 import static org.kdspark.kd.onnx.OnnxGraphWriter.real;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -16,6 +18,7 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -73,7 +76,7 @@ final class VertexConverter {
     static final String SUPPORTED_ACTIVATIONS = "identity, relu (plain), relu6, leakyrelu, elu, selu, tanh, "
             + "sigmoid, hardsigmoid, hardtanh, softplus, softsign, swish, cube, thresholdedrelu, softmax (rank 2)";
 
-    private static final java.util.Set<Class<?>> LAYER_CLASSES = java.util.Set.of(ConvolutionLayer.class,
+    private static final Set<Class<?>> LAYER_CLASSES = Set.of(ConvolutionLayer.class,
             SubsamplingLayer.class, BatchNormalization.class, ActivationLayer.class, DenseLayer.class,
             OutputLayer.class, LossLayer.class, GlobalPoolingLayer.class, SeparableConvolution2D.class,
             DepthwiseConvolution2D.class, DropoutLayer.class, ZeroPaddingLayer.class);
@@ -242,7 +245,7 @@ final class VertexConverter {
         }
         if (dilated) {
             throw new UnsupportedModelException("Cannot export layer " + v.describe() + " to ONNX: " + type
-                    + " pooling with dilation " + java.util.Arrays.toString(dilation)
+                    + " pooling with dilation " + Arrays.toString(dilation)
                     + " (opset 13 supports dilation for MAX pooling only)");
         }
         if (type == PoolingType.AVG) {
@@ -317,7 +320,7 @@ final class VertexConverter {
         }
         String z = g.node("Gemm", inputs, v.name() + "/gemm", real("alpha", 1.0), real("beta", 1.0),
                 integer("transA", 0), integer("transB", 0));
-        IActivation act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) v.layer()).getActivationFn();
+        IActivation act = ((BaseLayer) v.layer()).getActivationFn();
         activation(v, act, z, v.name(), 2);
     }
 
@@ -326,7 +329,7 @@ final class VertexConverter {
         int[] dims = p.getPoolingDimensions();
         if (dims != null && !(dims.length == 2 && dims[0] == 2 && dims[1] == 3)) {
             throw new UnsupportedModelException("Cannot export layer " + v.describe() + " to ONNX: pooling dimensions "
-                    + java.util.Arrays.toString(dims) + " (supported: [2, 3] of NCHW)");
+                    + Arrays.toString(dims) + " (supported: [2, 3] of NCHW)");
         }
         String pooled = p.isCollapseDimensions() ? v.name() + "/pooled" : v.name();
         switch (p.getPoolingType()) {
@@ -527,7 +530,7 @@ final class VertexConverter {
 
     private static float[] filled(long n, double value) {
         float[] f = new float[Math.toIntExact(n)];
-        java.util.Arrays.fill(f, (float) value);
+        Arrays.fill(f, (float) value);
         return f;
     }
 }
