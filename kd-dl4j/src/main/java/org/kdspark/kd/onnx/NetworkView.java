@@ -93,7 +93,7 @@ final class NetworkView {
                 Layer layer = lv.getLayerConf().getLayer();
                 Map<String, INDArray> params = graph.getLayer(name).paramTable();
                 vertices.add(new Vertex(name, layer, null, lv.getPreProcessor(), inputs, params, inTypes,
-                        types.get(name)));
+                        outputType(layer, lv.getPreProcessor(), inTypes.get(0), types.get(name))));
             } else {
                 vertices.add(new Vertex(name, null, gv, null, inputs, Map.of(), inTypes, types.get(name)));
             }
@@ -112,12 +112,24 @@ final class NetworkView {
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = conf.getConf(i).getLayer();
             String name = layerName(layer, i);
+            InputType outType = outputType(layer, conf.getInputPreProcess(i), previousType, outTypes.get(i));
             vertices.add(new Vertex(name, layer, null, conf.getInputPreProcess(i), List.of(previous),
-                    network.getLayer(i).paramTable(), List.of(previousType), outTypes.get(i)));
+                    network.getLayer(i).paramTable(), List.of(previousType), outType));
             previous = name;
-            previousType = outTypes.get(i);
+            previousType = outType;
         }
         return new NetworkView("MultiLayerNetwork", "input", inputType, vertices, List.of(previous));
+    }
+
+    /**
+     * DL4J's output type, except for LossLayer, which DL4J reports as {@code feedForward(nOut)} with nOut usually
+     * unset (0) although it is element-wise: its output has its input's type.
+     */
+    private static InputType outputType(Layer layer, InputPreProcessor pre, InputType in, InputType reported) {
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.LossLayer && in != null) {
+            return pre == null ? in : pre.getOutputType(in);
+        }
+        return reported;
     }
 
     /** The name {@link #of(MultiLayerNetwork, InputType)} gives layer {@code index}. */

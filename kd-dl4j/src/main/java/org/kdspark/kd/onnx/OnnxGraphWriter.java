@@ -122,7 +122,9 @@ final class OnnxGraphWriter {
         Onnx.TensorShapeProto.Builder shape = Onnx.TensorShapeProto.newBuilder();
         shape.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM));
         for (long d : dimsAfterBatch) {
-            shape.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+            // an unknown size (DL4J reports 0 for some) is left open rather than declared wrong
+            shape.addDim(d > 0 ? Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d)
+                    : Onnx.TensorShapeProto.Dimension.newBuilder());
         }
         Onnx.TypeProto.Tensor.Builder tensor = Onnx.TypeProto.Tensor.newBuilder()
                 .setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber()).setShape(shape);

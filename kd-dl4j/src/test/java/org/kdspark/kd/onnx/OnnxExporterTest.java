@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import onnx.Onnx;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -65,9 +67,30 @@ class OnnxExporterTest {
         long[] shape = type instanceof InputType.InputTypeConvolutional c
                 ? new long[] {5, c.getChannels(), c.getHeight(), c.getWidth()}
                 : new long[] {5, ((InputType.InputTypeFeedForward) type).getSize()};
-        OnnxVerification v = new OnnxVerifier().verify(graph, file, TinyNets.input(3, shape));
+        INDArray x = TinyNets.input(3, shape);
+        OnnxVerification v = new OnnxVerifier().verify(graph, file, x);
         assertTrue(v.maxAbsDiff() <= 1e-4, () -> "max abs diff " + v);
+        assertDeclaredShapesMatchRuntime(file, x);
         return v;
+    }
+
+    /** Every graph output declares [N, ...] with the sizes ONNX Runtime actually produces (strict checkers care). */
+    private static void assertDeclaredShapesMatchRuntime(Path file, INDArray x) {
+        try (OnnxModel model = OnnxModel.open(file, 1)) {
+            Onnx.ModelProto proto = Onnx.ModelProto.parseFrom(Files.readAllBytes(file));
+            Map<String, INDArray> out = model.outputs(x, model.outputNames());
+            for (Onnx.ValueInfoProto o : proto.getGraph().getOutputList()) {
+                List<Onnx.TensorShapeProto.Dimension> dims = o.getType().getTensorType().getShape().getDimList();
+                long[] actual = out.get(o.getName()).shape();
+                assertEquals(actual.length, dims.size(), o.getName());
+                assertEquals(OnnxGraphWriter.BATCH_DIM, dims.get(0).getDimParam(), o.getName());
+                for (int i = 1; i < actual.length; i++) {
+                    assertEquals(actual[i], dims.get(i).getDimValue(), o.getName() + " dim " + i);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static OutputLayer softmaxHead(int classes) {
