@@ -28,6 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>On failure it also finds the first vertex, in topological order, where the two part: it exposes every value of
  * the file named after a DL4J vertex and compares them all, so the message names the layer to look at rather than
  * only the output where the error surfaced.
+ *
+ * <p>Verification runs the network's layers itself and sets/clears the network's inputs: do not use the same
+ * network from another thread meanwhile.
  */
 public final class OnnxVerifier {
 
