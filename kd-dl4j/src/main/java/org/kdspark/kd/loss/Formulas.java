@@ -4,12 +4,13 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 
 /** Number formatting for the formulas printed by {@code toString}: {@code 1 - 0.9} prints as 0.1, 4 as 4.0. */
-final class Formulas {
+public final class Formulas {
 
     private Formulas() {
     }
 
-    static String number(double value) {
+    /** The value to 10 significant digits, without trailing zeros, integers with ".0". */
+    public static String number(double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return Double.toString(value);
         }
