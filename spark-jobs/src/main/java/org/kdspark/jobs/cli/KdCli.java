@@ -21,7 +21,7 @@ import picocli.CommandLine.Mixin;
         description = "Distributed knowledge distillation on Apache Spark.",
         subcommands = {
             KdCli.Ingest.class, JobCommands.TrainTeacher.class, JobCommands.SoftLabels.class, JobCommands.Distill.class,
-            JobCommands.Evaluate.class, JobCommands.Pipeline.class, KdCli.Config.class, CommandLine.HelpCommand.class})
+            JobCommands.Evaluate.class, JobCommands.Pipeline.class, KdCli.Config.class, KdCli.MethodList.class, CommandLine.HelpCommand.class})
 public final class KdCli {
 
     public static void main(String[] args) {
@@ -75,6 +75,16 @@ public final class KdCli {
         @Override
         public Integer call() {
             System.out.print(ConfigLoader.toYaml(options.load()));
+            return 0;
+        }
+    }
+
+    /** {@code kd methods}: the registered distillation methods. */
+    @Command(name = "methods", mixinStandardHelpOptions = true, description = "List the registered distillation methods, one line each.")
+    static final class MethodList implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.print(org.kdspark.kd.method.Methods.describe());
             return 0;
         }
     }
