@@ -25,6 +25,10 @@ public final class TeacherCache {
 
     /** Borrows a teacher; {@code zip} is only called the first time this JVM sees {@code sha256}. */
     public static ComputationGraph borrow(String sha256, Supplier<byte[]> zip) {
+        if (!ENTRIES.containsKey(sha256)) {
+            // a long-lived executor keeps only the teacher of the current job
+            ENTRIES.keySet().removeIf(other -> !other.equals(sha256));
+        }
         Entry entry = ENTRIES.computeIfAbsent(sha256, k -> {
             LOADS.incrementAndGet();
             ComputationGraph graph = ModelFiles.graphFromZip(zip.get(), false);
@@ -35,7 +39,10 @@ public final class TeacherCache {
     }
 
     public static void release(String sha256, ComputationGraph graph) {
-        ENTRIES.get(sha256).idle.offer(graph);
+        Entry entry = ENTRIES.get(sha256);
+        if (entry != null) {
+            entry.idle.offer(graph);
+        }
     }
 
     /** How many times this JVM deserialised a teacher (tests check it is once per executor). */
