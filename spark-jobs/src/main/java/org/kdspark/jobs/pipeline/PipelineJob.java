@@ -7,6 +7,7 @@ import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
 import org.kdspark.jobs.evaluate.EvaluateJob;
 import org.kdspark.jobs.evaluate.Report;
+import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
@@ -21,6 +22,10 @@ public final class PipelineJob {
     /** The report and where it was written. */
     public record Result(Report.Content report, String reportJson, String reportMarkdown) {
     }
+
+    private static final int STEPS = 7;
+    /** Thumbnails per split in the notebook export: enough for the explorer's grids, a few hundred KB. */
+    private static final int NOTEBOOK_THUMBNAILS = 256;
 
     private PipelineJob() {
     }
@@ -54,10 +59,14 @@ public final class PipelineJob {
         step(6, "evaluate and report");
         Report.Content report = EvaluateJob.run(spark, config, layout, (System.nanoTime() - start) / 1e9, teacher.reused());
         System.out.println("  " + layout.reportMarkdown());
+
+        step(7, "export for the notebooks");
+        NotebookExport.Result export = NotebookExport.run(spark, layout, NOTEBOOK_THUMBNAILS);
+        System.out.println("  " + export.directory());
         return new Result(report, layout.reportJson(), layout.reportMarkdown());
     }
 
     private static void step(int n, String what) {
-        System.out.printf("[%d/6] %s%n", n, what);
+        System.out.printf("[%d/%d] %s%n", n, STEPS, what);
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
@@ -26,8 +25,13 @@ class QuickPipelineEndToEndTest {
             "students.baseline.params", "students.baseline.seconds", "students.kd.accuracy", "students.kd.params", "students.kd.seconds",
             "students.kd.method");
 
+    /** Kept after the test: CI runs the notebooks against this run (notebooks/run-all.sh). */
+    static final Path RUN = Path.of("target/quick-pipeline-run").toAbsolutePath();
+
     @Test
-    void quickPipelineWritesStoreStudentsAndAReportWithHonestFigures(@TempDir Path dir) throws Exception {
+    void quickPipelineWritesStoreStudentsAndAReportWithHonestFigures() throws Exception {
+        Path dir = RUN;
+        org.apache.commons.io.FileUtils.deleteDirectory(dir.toFile());
         SparkSession spark = TestSpark.session();
         KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
                 List.of("output=" + dir.toUri()));
@@ -65,6 +69,7 @@ class QuickPipelineEndToEndTest {
         assertEquals(SoftLabelStore.KIND, footer.kind());
         assertTrue(Files.exists(dir.resolve("students/kd/model.zip")));
         assertTrue(Files.exists(dir.resolve("students/baseline/history.json")));
+        assertTrue(Files.exists(dir.resolve("export/export.json")), "notebook export");
         assertEquals(result.reportJson(), layout.reportJson());
 
         // a second run reuses the image table and the teacher instead of redoing them
