@@ -35,10 +35,10 @@ final class PlainCnn implements Architecture {
                 ParamSpec.bool(BATCH_NORM, batchNorm, "batch normalisation after every convolution and the embedding"));
     }
 
-    /** The teacher: 2 blocks of 2 batch-normalised convs (32, 64 channels), a 256-wide embedding, dropout 0.3. */
+    /** The teacher: 3 blocks of one batch-normalised conv (32, 64, 128 channels), a 128-wide embedding, dropout 0.3. */
     static PlainCnn teacher() {
-        return new PlainCnn("cnn", "teacher CNN: [conv3x3-BN-ReLU]x2-maxpool per block, dense-BN-ReLU, dropout",
-                List.of(32, 64), 2, 256, 0.3, true);
+        return new PlainCnn("cnn", "teacher CNN: conv3x3-BN-ReLU-maxpool per block, dense-BN-ReLU, dropout",
+                List.of(32, 64, 128), 1, 128, 0.3, true);
     }
 
     /** The student: 2 blocks of one batch-normalised conv (8, 16 channels) and a 32-wide embedding. */
