@@ -82,14 +82,15 @@ final class PlainCnn implements Architecture {
             x = bn ? b.denseBnAct("embedding", x, embedding, Activation.RELU) : b.dense("embedding", x, embedding, Activation.RELU);
             b.tap("embedding");
         }
-        double dropout = p.real(DROPOUT);
-        if (dropout > 0) {
-            if (dropout >= 1) {
-                throw new IllegalArgumentException("architecture '" + name + "': parameter 'dropout' = " + dropout
-                        + " is invalid: expected a probability in [0, 1)");
-            }
-            x = b.dropout("dropout", x, dropout);
+        return dropout(b, x, p.real(DROPOUT), name);
+    }
+
+    /** A {@code dropout} vertex after {@code x} if {@code p > 0}; checks {@code p < 1}. */
+    static String dropout(GraphBlocks b, String x, double p, String arch) {
+        if (p >= 1) {
+            throw new IllegalArgumentException("architecture '" + arch + "': parameter 'dropout' = " + p
+                    + " is invalid: expected a probability in [0, 1)");
         }
-        return x;
+        return p > 0 ? b.dropout("dropout", x, p) : x;
     }
 }

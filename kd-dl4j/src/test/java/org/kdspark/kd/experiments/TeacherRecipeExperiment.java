@@ -33,7 +33,7 @@ public final class TeacherRecipeExperiment {
     public static void main(String[] args) throws IOException {
         String arch = args[0];
         Map<String, String> run = new LinkedHashMap<>(Map.of("epochs", "5", "batch", "128", "seed", "1", "limit", "0",
-                "shift", "0", "flip", "false", "evalEvery", "1"));
+                "shift", "0", "flip", "false", "evalEvery", "1", "save", ""));
         Map<String, Object> params = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -68,7 +68,11 @@ public final class TeacherRecipeExperiment {
                 acc = String.format(" test acc %.4f (eval %.1f s)", a, (System.nanoTime() - t0) / 1e9);
             }
             System.out.println(s + acc);
+            System.out.flush();
         });
+        if (!run.get("save").isEmpty()) {
+            net.save(new java.io.File(run.get("save")), false);
+        }
         System.out.printf("FINAL arch=%s params=%s run=%s test_acc=%.4f%n", arch, params, run, accs.get(accs.size() - 1));
     }
 

@@ -34,7 +34,7 @@ class ModelZooTest {
 
     @Test
     void registryHoldsTeacherAndStudent() {
-        assertTrue(ModelZoo.names().containsAll(List.of("cnn", "cnn-small")), ModelZoo.names().toString());
+        assertEquals(List.of("cnn", "cnn-small", "mlp", "lenet5", "resnet", "mobilenet"), ModelZoo.names());
     }
 
     @ParameterizedTest
@@ -63,7 +63,8 @@ class ModelZooTest {
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 1, 28, 28);
         List<String> vertices = new java.util.ArrayList<>(m.taps().stream().map(Tap::name).toList());
         vertices.add(ModelZoo.LOGITS);
-        INDArray[] acts = net.output(vertices, false, new INDArray[] {x}, null);
+        Map<String, INDArray> all = net.feedForward(x, false);
+        INDArray[] acts = vertices.stream().map(all::get).toArray(INDArray[]::new);
         for (int i = 0; i < m.taps().size(); i++) {
             Tap tap = m.taps().get(i);
             long[] expected = new long[tap.shape().length + 1];
@@ -84,6 +85,38 @@ class ModelZooTest {
         assertArrayEquals(new long[] {64, 7, 7}, m.tap("block2").shape());
         assertArrayEquals(new long[] {128, 4, 4}, m.tap("block3").shape());
         assertArrayEquals(new long[] {128}, m.tap("embedding").shape());
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> documentedShapes() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("lenet5", Map.of(), 61_706L,
+                        "block1[6, 14, 14] block2[16, 5, 5] hidden1[120] embedding[84]"),
+                org.junit.jupiter.params.provider.Arguments.of("lenet5", Map.of("width", 0.5), 15_738L,
+                        "block1[3, 14, 14] block2[8, 5, 5] hidden1[60] embedding[42]"),
+                org.junit.jupiter.params.provider.Arguments.of("mlp", Map.of(), 235_146L, "hidden1[256] embedding[128]"),
+                org.junit.jupiter.params.provider.Arguments.of("resnet", Map.of(), 78_426L,
+                        "block1[16, 28, 28] block2[32, 14, 14] block3[64, 7, 7] embedding[64]"),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet", Map.of(), -1L,
+                        "block1[64, 14, 14] block2[128, 7, 7] block3[256, 4, 4] embedding[256]"));
+    }
+
+    /** Parameter counts computed by hand (batch norm holds 4 values per channel: gamma, beta, mean, variance). */
+    @ParameterizedTest
+    @MethodSource("documentedShapes")
+    void architecturesHaveTheDocumentedTapsAndParameterCounts(String name, Map<String, ?> params, long numParams,
+                                                              String taps) {
+        ZooModel m = ModelZoo.build(name, params, SPEC, 10, 1L, OutputHead.softmaxCrossEntropy());
+        assertEquals(taps, String.join(" ", m.taps().stream().map(Tap::toString).toList()));
+        if (numParams > 0) {
+            assertEquals(numParams, m.init().numParams());
+        }
+    }
+
+    @Test
+    void resnetRejectsADepthThatIsNotSixNPlusTwo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.build("resnet", Map.of("depth", 10), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
+        assertTrue(e.getMessage().contains("'depth'"), e.getMessage());
     }
 
     @Test
