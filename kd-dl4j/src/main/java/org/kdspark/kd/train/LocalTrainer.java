@@ -161,12 +161,18 @@ public final class LocalTrainer {
      * @return {@code [count][values per example]}
      */
     public static float[][] activations(ComputationGraph graph, String vertex, LabeledImages data, int batchSize) {
+        if (graph.getVertex(vertex) == null) {
+            throw new IllegalArgumentException("the graph has no vertex '" + vertex + "'");
+        }
+        int index = graph.getVertex(vertex).getVertexIndex();
         float[][] out = new float[data.count()][];
         InputSpec spec = data.spec();
         for (int from = 0; from < data.count(); from += batchSize) {
             int count = Math.min(batchSize, data.count() - from);
             INDArray x = spec.toInput(data.pixels(), from, count);
-            INDArray a = graph.output(List.of(vertex), false, new INDArray[] {x}, null)[0];
+            // feedForward up to the vertex rather than output(List, ...): the latter leaves a workspace open on some
+            // graphs in DL4J M2.1 ("Expected no workspace active at the end of outputOfLayerDetached").
+            INDArray a = graph.feedForward(new INDArray[] {x}, index, false).get(vertex);
             INDArray flat = a.reshape('c', count, a.length() / count);
             for (int i = 0; i < count; i++) {
                 out[from + i] = flat.getRow(i).toFloatVector();

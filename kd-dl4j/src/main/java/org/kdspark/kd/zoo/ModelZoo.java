@@ -43,7 +43,8 @@ public final class ModelZoo {
 
     static {
         Map<String, Architecture> m = new LinkedHashMap<>();
-        for (Architecture a : List.of(PlainCnn.teacher(), PlainCnn.small())) {
+        for (Architecture a : List.of(PlainCnn.teacher(), PlainCnn.small(), new Mlp(), new LeNet5(), new ResNet(),
+                new MobileNet())) {
             m.put(a.name(), a);
         }
         REGISTRY = Collections.unmodifiableMap(m);

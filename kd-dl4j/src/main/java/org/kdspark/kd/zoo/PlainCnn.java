@@ -35,10 +35,10 @@ final class PlainCnn implements Architecture {
                 ParamSpec.bool(BATCH_NORM, batchNorm, "batch normalisation after every convolution and the embedding"));
     }
 
-    /** The teacher: 2 blocks of 2 batch-normalised convs (32, 64 channels), a 256-wide embedding, dropout 0.3. */
+    /** The teacher: 3 blocks of one batch-normalised conv (32, 64, 128 channels), a 128-wide embedding, dropout 0.3. */
     static PlainCnn teacher() {
-        return new PlainCnn("cnn", "teacher CNN: [conv3x3-BN-ReLU]x2-maxpool per block, dense-BN-ReLU, dropout",
-                List.of(32, 64), 2, 256, 0.3, true);
+        return new PlainCnn("cnn", "teacher CNN: conv3x3-BN-ReLU-maxpool per block, dense-BN-ReLU, dropout",
+                List.of(32, 64, 128), 1, 128, 0.3, true);
     }
 
     /** The student: 2 blocks of one batch-normalised conv (8, 16 channels) and a 32-wide embedding. */
@@ -82,14 +82,15 @@ final class PlainCnn implements Architecture {
             x = bn ? b.denseBnAct("embedding", x, embedding, Activation.RELU) : b.dense("embedding", x, embedding, Activation.RELU);
             b.tap("embedding");
         }
-        double dropout = p.real(DROPOUT);
-        if (dropout > 0) {
-            if (dropout >= 1) {
-                throw new IllegalArgumentException("architecture '" + name + "': parameter 'dropout' = " + dropout
-                        + " is invalid: expected a probability in [0, 1)");
-            }
-            x = b.dropout("dropout", x, dropout);
+        return dropout(b, x, p.real(DROPOUT), name);
+    }
+
+    /** A {@code dropout} vertex after {@code x} if {@code p > 0}; checks {@code p < 1}. */
+    static String dropout(GraphBlocks b, String x, double p, String arch) {
+        if (p >= 1) {
+            throw new IllegalArgumentException("architecture '" + arch + "': parameter 'dropout' = " + p
+                    + " is invalid: expected a probability in [0, 1)");
         }
-        return x;
+        return p > 0 ? b.dropout("dropout", x, p) : x;
     }
 }

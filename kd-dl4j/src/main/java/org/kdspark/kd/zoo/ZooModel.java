@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.train.NativeHelpers;
 
 /**
  * A built zoo model: the DL4J configuration together with what it was built from and its taps.
@@ -26,8 +27,12 @@ public record ZooModel(String architecture, ModelParams params, InputSpec input,
         taps = List.copyOf(taps);
     }
 
-    /** A new network with freshly initialised parameters (deterministic for the seed). */
+    /**
+     * A new network with freshly initialised parameters (deterministic for the seed). Switches on DL4J's native
+     * layer helpers first ({@link NativeHelpers#enable()}), unless {@code -D} says otherwise.
+     */
     public ComputationGraph init() {
+        NativeHelpers.enable();
         ComputationGraph graph = new ComputationGraph(conf.clone());
         graph.init();
         return graph;
