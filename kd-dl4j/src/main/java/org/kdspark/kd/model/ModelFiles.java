@@ -11,6 +11,7 @@ import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.kdspark.kd.provenance.Provenance;
+import org.kdspark.kd.train.NativeHelpers;
 
 /**
  * DL4J model zips as bytes, with the model's provenance as an extra zip entry ({@value #PROVENANCE_ENTRY})
@@ -48,6 +49,7 @@ public final class ModelFiles {
     }
 
     public static ComputationGraph graphFromZip(byte[] zip, boolean loadUpdater) {
+        NativeHelpers.enable();
         try {
             return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), loadUpdater);
         } catch (IOException e) {

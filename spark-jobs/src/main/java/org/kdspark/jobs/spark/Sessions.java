@@ -4,13 +4,15 @@ import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.kd.train.NativeHelpers;
 
 /**
  * The one place that builds a SparkSession for the jobs.
  *
  * <p>The master comes from the config, else from spark-submit ({@code spark.master}), else {@code local[*]}.
  * DL4J's Spark trainer asks an NTP pool for the time unless told to use the system clock, and there is no
- * network on many clusters: the property is set for the driver and passed to executors.
+ * network on many clusters: the property is set for the driver and passed to executors, as is the switch
+ * that lets DL4J use its oneDNN layer helpers ({@link NativeHelpers}).
  */
 public final class Sessions {
 
@@ -30,10 +32,15 @@ public final class Sessions {
                 .config("spark.sql.parquet.compression.codec", "zstd")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.session.timeZone", "UTC");
+        NativeHelpers.enable();
         String executorOptions = defaults.get("spark.executor.extraJavaOptions", "");
         if (!executorOptions.contains(TIME_SOURCE_PROPERTY)) {
-            builder.config("spark.executor.extraJavaOptions", (executorOptions + " -D" + TIME_SOURCE_PROPERTY + "=" + SYSTEM_CLOCK).trim());
+            executorOptions += " -D" + TIME_SOURCE_PROPERTY + "=" + SYSTEM_CLOCK;
         }
+        if (!executorOptions.contains(NativeHelpers.PROPERTY)) {
+            executorOptions += " -D" + NativeHelpers.PROPERTY + "=false";
+        }
+        builder.config("spark.executor.extraJavaOptions", executorOptions.trim());
         if (master.startsWith("local")) {
             // embedded runs bind to loopback: no surprises from the machine's hostname resolution
             builder.config("spark.driver.host", defaults.get("spark.driver.host", "127.0.0.1"))
