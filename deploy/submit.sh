@@ -148,6 +148,8 @@ case "$TARGET" in
     opts+=(--master yarn --deploy-mode "${TARGET#yarn-}")
     defaults="${KD_SPARK_DEFAULTS:-$ROOT/conf/spark-defaults-yarn.conf}"
     [[ -n "${KD_QUEUE:-}" ]] && opts+=(--queue "$KD_QUEUE")
+    # in client mode the application master is a JVM of its own; it logs like the executors
+    [[ "$TARGET" == yarn-client ]] && opts+=(--conf "spark.yarn.am.extraJavaOptions=-Dlog4j2.configurationFile=log4j2-cluster.properties")
     ;;
   k8s)
     [[ "${KD_K8S_MASTER:-}" == k8s://* ]] || die "set KD_K8S_MASTER to the API server as k8s://https://HOST:PORT"
