@@ -59,6 +59,8 @@ public final class TeacherRecipeExperiment {
         System.out.println("taps " + model.taps());
         BatchAugmenter aug = shift > 0 || flip ? BatchAugmenter.shiftAndFlip(shift, flip) : BatchAugmenter.NONE;
         List<Double> accs = new ArrayList<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long[] cpu = {os.getProcessCpuTime()};
         LocalTrainer.fit(net, train, LabelSource.oneHot(train, 10), new LocalTrainer.Options(epochs, batch, seed, aug), s -> {
             String acc = "";
             if (s.epoch() % evalEvery == 0 || s.epoch() == epochs) {
@@ -67,11 +69,15 @@ public final class TeacherRecipeExperiment {
                 accs.add(a);
                 acc = String.format(" test acc %.4f (eval %.1f s)", a, (System.nanoTime() - t0) / 1e9);
             }
+            long c = os.getProcessCpuTime();
+            acc += String.format(" cpu %.1f s (%.0f ex/cpu-s) load %s", (c - cpu[0]) / 1e9, s.examples() / ((c - cpu[0]) / 1e9),
+                    ThroughputBenchmark.loadAvg());
+            cpu[0] = os.getProcessCpuTime();
             System.out.println(s + acc);
             System.out.flush();
         });
         if (!run.get("save").isEmpty()) {
-            net.save(new java.io.File(run.get("save")), false);
+            net.save(new java.io.File(run.get("save")), true);
         }
         System.out.printf("FINAL arch=%s params=%s run=%s test_acc=%.4f%n", arch, params, run, accs.get(accs.size() - 1));
     }

@@ -65,6 +65,10 @@ public final class KdConfig {
         public int batchSize = 128;
         public double learningRate = 1e-3;
         public long seed = 42;
+        /** Training augmentation: random horizontal flips (label-preserving for clothing, not for digits). */
+        public boolean flip = false;
+        /** Training augmentation: random shifts of up to this many pixels; 0 = none. */
+        public int shift = 0;
     }
 
     /** The soft-label store. */
@@ -111,6 +115,7 @@ public final class KdConfig {
         require(p, teacher.epochs > 0, "teacher.epochs", "must be > 0", teacher.epochs);
         require(p, teacher.batchSize > 0, "teacher.batch_size", "must be > 0", teacher.batchSize);
         require(p, teacher.learningRate > 0, "teacher.learning_rate", "must be > 0", teacher.learningRate);
+        require(p, teacher.shift >= 0, "teacher.shift", "must be >= 0 pixels", teacher.shift);
         require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
         require(p, List.of("float16", "float32").contains(softLabels.featureEncoding), "soft_labels.feature_encoding",

@@ -8,6 +8,7 @@ import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.loss.KnowledgeDistillationLoss;
+import org.kdspark.kd.train.BatchAugmenter;
 import org.kdspark.kd.train.LabelSource;
 import org.kdspark.kd.train.LocalTrainer;
 import org.kdspark.kd.zoo.ModelParams;
@@ -38,11 +39,11 @@ public final class Models {
                 OutputHead.onLogits(new KnowledgeDistillationLoss(d.alpha, d.temperature))).init();
     }
 
-    /** Trains {@code graph} on the one-hot labels of {@code data} in this JVM, printing one line per epoch. */
-    public static void fitLocally(ComputationGraph graph, LabeledImages data, int numClasses, int epochs, int batchSize, long seed,
-            String label) {
-        LocalTrainer.fit(graph, data, LabelSource.oneHot(data, numClasses), new LocalTrainer.Options(epochs, batchSize, seed),
-                s -> System.out.printf(Locale.ROOT, "%s: epoch %d/%d  loss %.4f  %.0f ex/s  %.1f s%n", label, s.epoch(), epochs,
+    /** Trains the teacher on the one-hot labels of {@code data} in this JVM, printing one line per epoch. */
+    public static void fitTeacher(ComputationGraph graph, LabeledImages data, int numClasses, KdConfig.Teacher t, String label) {
+        BatchAugmenter augmenter = t.flip || t.shift > 0 ? BatchAugmenter.shiftAndFlip(t.shift, t.flip) : BatchAugmenter.NONE;
+        LocalTrainer.fit(graph, data, LabelSource.oneHot(data, numClasses), new LocalTrainer.Options(t.epochs, t.batchSize, t.seed, augmenter),
+                s -> System.out.printf(Locale.ROOT, "%s: epoch %d/%d  loss %.4f  %.0f ex/s  %.1f s%n", label, s.epoch(), t.epochs,
                         s.meanLoss(), s.examplesPerSecond(), s.seconds()));
     }
 

@@ -41,6 +41,10 @@ public final class Sessions {
             executorOptions += " -D" + NativeHelpers.PROPERTY + "=false";
         }
         builder.config("spark.executor.extraJavaOptions", executorOptions.trim());
+        if (!defaults.contains("spark.executorEnv.OMP_WAIT_POLICY")) {
+            // ND4J's OpenMP threads must not spin on cores that Spark's other task threads need
+            builder.config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        }
         if (master.startsWith("local")) {
             // embedded runs bind to loopback: no surprises from the machine's hostname resolution
             builder.config("spark.driver.host", defaults.get("spark.driver.host", "127.0.0.1"))

@@ -58,7 +58,7 @@ public final class TeacherJob {
         ComputationGraph teacher = Models.teacher(t, train.images().spec(), numClasses);
         System.out.printf(Locale.ROOT, "train-teacher: %s (%,d params) on %,d images, %d epochs%n", t.architecture, teacher.numParams(),
                 train.images().count(), t.epochs);
-        Models.fitLocally(teacher, train.images(), numClasses, t.epochs, t.batchSize, t.seed, "train-teacher");
+        Models.fitTeacher(teacher, train.images(), numClasses, t, "train-teacher");
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         Evaluation.Scores scores = Evaluation.evaluate(teacher, test.images(), null);
         System.out.printf(Locale.ROOT, "train-teacher: test accuracy %.4f after %.1f s%n", scores.accuracy(), trainSeconds);
