@@ -1,114 +1,139 @@
 package org.kdspark.jobs.cli;
 
 import java.util.Locale;
-import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
 import org.kdspark.jobs.evaluate.EvaluateJob;
 import org.kdspark.jobs.evaluate.Report;
+import org.kdspark.jobs.export.NotebookExport;
+import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.pipeline.PipelineJob;
+import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The job subcommands other than ingest: each loads its config, runs one job, prints a summary line. */
+/** The job subcommands: each runs one job and prints a summary line. */
 final class JobCommands {
 
     private JobCommands() {
     }
 
-    @Command(name = "train-teacher", mixinStandardHelpOptions = true,
-            description = "Train the teacher CNN on OUTPUT/images and save OUTPUT/teacher/model.zip with provenance (reused when unchanged).")
-    static final class TrainTeacher implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Read the image set (IDX files or a class-per-subfolder directory) into the Parquet image table OUTPUT/images.")
+    static final class Ingest extends SparkCommand {
+        @Override
+        String job() {
+            return "ingest";
+        }
 
         @Override
-        public Integer call() {
-            KdConfig config = options.load();
-            return Runs.withSpark(config, "train-teacher", (spark, layout) -> {
-                TeacherJob.Result r = TeacherJob.run(spark, config, layout);
-                System.out.printf(Locale.ROOT, "train-teacher: test accuracy %.4f, %,d params, %s -> %s%n", r.accuracy(), r.params(),
-                        r.reused() ? "reused" : String.format(Locale.ROOT, "%.1f s", r.seconds()), layout.teacherModel());
-                return 0;
-            });
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            IngestJob.Result r = IngestJob.run(spark, config, layout);
+            return String.format(Locale.ROOT, "ingest: %d train + %d test images, %d rejected, of %d files seen, in %.1f s -> %s",
+                    r.train(), r.test(), r.rejected(), r.filesSeen(), r.seconds(), layout.images());
+        }
+    }
+
+    @Command(name = "train-teacher", mixinStandardHelpOptions = true,
+            description = "Train the teacher CNN on OUTPUT/images and save OUTPUT/teacher/model.zip with provenance (reused when unchanged).")
+    static final class TrainTeacher extends SparkCommand {
+        @Override
+        String job() {
+            return "train-teacher";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            TeacherJob.Result r = TeacherJob.run(spark, config, layout);
+            return String.format(Locale.ROOT, "train-teacher: test accuracy %.4f, %,d params, %s -> %s", r.accuracy(), r.params(),
+                    r.reused() ? "reused" : String.format(Locale.ROOT, "%.1f s", r.seconds()), layout.teacherModel());
         }
     }
 
     @Command(name = "soft-labels", mixinStandardHelpOptions = true,
             description = "Run the teacher over OUTPUT/images on Spark and write the soft-label store OUTPUT/soft-labels (logits + feature maps).")
-    static final class SoftLabels implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
+    static final class SoftLabels extends SparkCommand {
+        @Override
+        String job() {
+            return "soft-labels";
+        }
 
         @Override
-        public Integer call() {
-            KdConfig config = options.load();
-            return Runs.withSpark(config, "soft-labels", (spark, layout) -> {
-                SoftLabelJob.Result r = SoftLabelJob.run(spark, config, layout);
-                System.out.printf(Locale.ROOT, "soft-labels: %d rows (%d train, %d test), %.0f bytes/row, %.1f s -> %s%n", r.rows(), r.train(),
-                        r.test(), r.bytesPerRow(), r.seconds(), layout.softLabels());
-                return 0;
-            });
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            SoftLabelJob.Result r = SoftLabelJob.run(spark, config, layout);
+            return String.format(Locale.ROOT, "soft-labels: %d rows (%d train, %d test), %.0f bytes/row, %.1f s -> %s", r.rows(), r.train(),
+                    r.test(), r.bytesPerRow(), r.seconds(), layout.softLabels());
         }
     }
 
     @Command(name = "distill", mixinStandardHelpOptions = true,
             description = "Train the student on Spark (parameter averaging) from the soft-label store; method 'none' trains the hard-label baseline.")
-    static final class Distill implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
-
+    static final class Distill extends SparkCommand {
         @Option(names = "--name", paramLabel = "NAME", description = "Student name under OUTPUT/students/ (default: 'kd', or 'baseline' for method none).")
         String name;
 
         @Override
-        public Integer call() {
-            KdConfig config = options.load();
+        String job() {
+            return "distill";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
             String student = name != null ? name : config.distill.method.equals("none") ? "baseline" : "kd";
-            return Runs.withSpark(config, "distill", (spark, layout) -> {
-                DistillJob.Result r = DistillJob.run(spark, config, layout, student);
-                System.out.printf(Locale.ROOT, "distill: %s student (%s) test accuracy %.4f, %,d params, %.1f s -> %s%n", r.name(), r.method(),
-                        r.scores().accuracy(), r.params(), r.seconds(), r.model());
-                return 0;
-            });
+            DistillJob.Result r = DistillJob.run(spark, config, layout, student);
+            return String.format(Locale.ROOT, "distill: %s student (%s) test accuracy %.4f, %,d params, %.1f s -> %s", r.name(), r.method(),
+                    r.scores().accuracy(), r.params(), r.seconds(), r.model());
         }
     }
 
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
             description = "Evaluate the teacher and every student of OUTPUT on the test split; write OUTPUT/report.json and report.md.")
-    static final class Evaluate implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
+    static final class Evaluate extends SparkCommand {
+        @Override
+        String job() {
+            return "evaluate";
+        }
 
         @Override
-        public Integer call() {
-            KdConfig config = options.load();
-            return Runs.withSpark(config, "evaluate", (spark, layout) -> {
-                Report.Content r = EvaluateJob.run(spark, config, layout, Double.NaN, false);
-                System.out.print(Report.markdown(r));
-                return 0;
-            });
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            return Report.markdown(EvaluateJob.run(spark, config, layout, Double.NaN, false));
         }
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
-            description = "Run ingest, teacher, soft labels, baseline and KD students, and the report, in one Spark application.")
-    static final class Pipeline implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
+            description = "Run ingest, teacher, soft labels, baseline and KD students, the report and the notebook export in one Spark application.")
+    static final class Pipeline extends SparkCommand {
+        @Override
+        String job() {
+            return "pipeline";
+        }
 
         @Override
-        public Integer call() {
-            KdConfig config = options.load();
-            return Runs.withSpark(config, "pipeline", (spark, layout) -> {
-                PipelineJob.Result r = PipelineJob.run(spark, config, layout);
-                System.out.println();
-                System.out.print(Report.markdown(r.report()));
-                return 0;
-            });
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            return System.lineSeparator() + Report.markdown(PipelineJob.run(spark, config, layout).report());
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write OUTPUT/export/ for the notebooks: soft_labels.csv, thumbnails_SPLIT.bin/.json and export.json (no Parquet reader needed).")
+    static final class Export extends SparkCommand {
+        @Option(names = "--thumbnails", paramLabel = "N", defaultValue = "256",
+                description = "Images copied per split, 0 to " + NotebookExport.MAX_THUMBNAILS_PER_SPLIT + " (default: ${DEFAULT-VALUE}).")
+        int thumbnails;
+
+        @Override
+        String job() {
+            return "export";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            NotebookExport.Result r = NotebookExport.run(spark, layout, thumbnails);
+            return String.format(Locale.ROOT, "export: %d soft-label rows, %d classes, thumbnails %s, %,d bytes, %.1f s -> %s", r.rows(),
+                    r.numClasses(), r.thumbnails(), r.bytes(), r.seconds(), r.directory());
         }
     }
 }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.kdspark.jobs.config.ConfigException;
 import org.kdspark.jobs.config.ConfigLoader;
-import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.kd.provenance.BuildInfo;
 import org.kdspark.kd.provenance.Provenance;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "kd", mixinStandardHelpOptions = true, versionProvider = KdCli.Version.class,
         description = "Distributed knowledge distillation on Apache Spark.",
         subcommands = {
-            KdCli.Ingest.class, JobCommands.TrainTeacher.class, JobCommands.SoftLabels.class, JobCommands.Distill.class,
-            JobCommands.Evaluate.class, JobCommands.Pipeline.class, ExportCommand.class, KdCli.Config.class, KdCli.MethodList.class, CommandLine.HelpCommand.class})
+            JobCommands.Ingest.class, JobCommands.TrainTeacher.class, JobCommands.SoftLabels.class, JobCommands.Distill.class,
+            JobCommands.Evaluate.class, JobCommands.Pipeline.class, JobCommands.Export.class, KdCli.Config.class, KdCli.MethodList.class, CommandLine.HelpCommand.class})
 public final class KdCli {
 
     public static void main(String[] args) {
@@ -45,25 +44,6 @@ public final class KdCli {
             return 1;
         });
         return cli.execute(args);
-    }
-
-    /** {@code kd ingest}. */
-    @Command(name = "ingest", mixinStandardHelpOptions = true,
-            description = "Read the image set (IDX files or a class-per-subfolder directory) into the Parquet image table OUTPUT/images.")
-    static final class Ingest implements Callable<Integer> {
-        @Mixin
-        CommonOptions options;
-
-        @Override
-        public Integer call() {
-            KdConfig config = options.load();
-            return Runs.withSpark(config, "ingest", (spark, layout) -> {
-                IngestJob.Result r = IngestJob.run(spark, config, layout);
-                System.out.printf("ingest: %d train + %d test images, %d rejected, of %d files seen, in %.1f s -> %s%n",
-                        r.train(), r.test(), r.rejected(), r.filesSeen(), r.seconds(), layout.images());
-                return 0;
-            });
-        }
     }
 
     /** {@code kd config}: print the effective configuration. */
