@@ -31,7 +31,7 @@ class KdCliTest {
 
     @Test
     void everySubcommandHasHelpWithTheCommonOptions() {
-        for (String cmd : new String[] {"ingest", "train-teacher", "soft-labels", "distill", "evaluate", "pipeline", "config"}) {
+        for (String cmd : new String[] {"ingest", "train-teacher", "soft-labels", "distill", "evaluate", "pipeline", "export", "config"}) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("--config") && r.out().contains("--set") && r.out().contains("--output"), cmd + ": " + r.out());
