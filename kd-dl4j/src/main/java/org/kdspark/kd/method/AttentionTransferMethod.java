@@ -1,6 +1,5 @@
 package org.kdspark.kd.method;
 
-import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.kdspark.kd.loss.AttentionTransferLoss;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,23 +16,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Config: {@code at: {weight: 1000, student_tap: block2, teacher_tap: block2}}; several taps are several terms
  * ({@code at.b1}, {@code at.b2}).
  */
-public final class AttentionTransferMethod implements DistillationMethod {
+public final class AttentionTransferMethod extends FeatureTapMethod {
 
     private static final long serialVersionUID = 1L;
 
     public static final MethodSpec SPEC = new MethodSpec("at",
             "attention transfer: match L2-normalised spatial maps sum_c A^2 of a student and a teacher tap",
             "Zagoruyko, Komodakis 2017, arXiv:1612.03928",
-            List.of(Param.number("weight", 1000.0, "the paper's beta"),
-                    TapPair.studentParam(), TapPair.teacherParam()),
+            params(Param.number("weight", 1000.0, "the paper's beta")),
             AttentionTransferMethod::new);
 
-    private final AttentionTransferLoss loss;
-    private final TapPair taps;
-
     private AttentionTransferMethod(TermConfig config) {
-        this.loss = new AttentionTransferLoss(config.nonNegative("weight"));
-        this.taps = TapPair.read(config);
+        super(new AttentionTransferLoss(config.nonNegative("weight")), config);
     }
 
     @Override
@@ -42,20 +36,7 @@ public final class AttentionTransferMethod implements DistillationMethod {
     }
 
     @Override
-    public String formula() {
-        return loss + " @" + taps;
-    }
-
-    @Override
-    public List<String> teacherSignals() {
-        return List.of(taps.teacher());
-    }
-
-    @Override
-    public String addHead(GraphBuilder graph, String name, StudentTaps student, TeacherShapes teacher) {
-        Tap s = student.tap(taps.student());
-        Heads.requireVertex(graph, s);
-        int[] t = teacher.shape(taps.teacher());
+    String addHead(GraphBuilder graph, String name, Tap s, int[] t) {
         if (!s.isFeatureMap() || t.length < 2) {
             throw new IllegalArgumentException("at: needs feature maps; student tap " + s + ", teacher signal "
                     + taps.teacher() + Shapes.text(t));

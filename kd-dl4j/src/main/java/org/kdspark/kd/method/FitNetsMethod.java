@@ -1,13 +1,11 @@
 package org.kdspark.kd.method;
 
-import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.kdspark.kd.loss.HintLoss;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code fitnets}: a trainable regressor maps a student tap onto the teacher's stored feature map ("hint"),
@@ -22,23 +20,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Paper: A. Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015, arXiv:1412.6550. Config:
  * {@code fitnets: {weight: 0.01, student_tap: block2, teacher_tap: block2}}.
  */
-public final class FitNetsMethod implements DistillationMethod {
+public final class FitNetsMethod extends FeatureTapMethod {
 
     private static final long serialVersionUID = 1L;
 
     public static final MethodSpec SPEC = new MethodSpec("fitnets",
             "hints: a learned regressor maps a student tap onto the teacher's feature map, squared L2",
             "Romero, Ballas, Kahou, Chassang, Gatta, Bengio 2015, arXiv:1412.6550",
-            List.of(Param.number("weight", 1.0, "multiplier of the half squared L2 distance"),
-                    TapPair.studentParam(), TapPair.teacherParam()),
+            params(Param.number("weight", 1.0, "multiplier of the half squared L2 distance")),
             FitNetsMethod::new);
 
-    private final HintLoss loss;
-    private final TapPair taps;
-
     private FitNetsMethod(TermConfig config) {
-        this.loss = new HintLoss(config.nonNegative("weight"));
-        this.taps = TapPair.read(config);
+        super(new HintLoss(config.nonNegative("weight")), config);
     }
 
     @Override
@@ -47,20 +40,7 @@ public final class FitNetsMethod implements DistillationMethod {
     }
 
     @Override
-    public String formula() {
-        return loss + " @" + taps;
-    }
-
-    @Override
-    public List<String> teacherSignals() {
-        return List.of(taps.teacher());
-    }
-
-    @Override
-    public String addHead(GraphBuilder graph, String name, StudentTaps student, TeacherShapes teacher) {
-        Tap s = student.tap(taps.student());
-        Heads.requireVertex(graph, s);
-        int[] t = teacher.shape(taps.teacher());
+    String addHead(GraphBuilder graph, String name, Tap s, int[] t) {
         int[] ss = s.shape();
         String regressor = name + "_regressor";
         Heads.requireNew(graph, regressor);
@@ -86,10 +66,5 @@ public final class FitNetsMethod implements DistillationMethod {
                     + taps.teacher() + Shapes.text(t) + "; use a feature map [C,H,W] or a flat teacher signal");
         }
         return Heads.lossLayer(graph, name, loss, regressor, t);
-    }
-
-    @Override
-    public INDArray labels(Minibatch batch) {
-        return Labels.signal(batch, taps.teacher());
     }
 }

@@ -1,12 +1,8 @@
 package org.kdspark.kd.method;
 
-import java.util.List;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.kdspark.kd.loss.Formulas;
 import org.kdspark.kd.loss.KnowledgeDistillationLoss;
 import org.kdspark.kd.loss.ScaledLoss;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * {@code kd}: Hinton's soft targets, {@code weight * [alpha * CE(y,s) + (1 - alpha) * T^2 * KL(softmax(t/T) ||
@@ -20,24 +16,29 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * <p>Paper: G. Hinton, O. Vinyals, J. Dean, "Distilling the Knowledge in a Neural Network", arXiv:1503.02531.
  * Config: {@code kd: {weight: 0.9, temperature: 4}}.
  */
-public final class KdMethod implements DistillationMethod {
+public final class KdMethod extends LogitsMethod {
 
     private static final long serialVersionUID = 1L;
 
     public static final MethodSpec SPEC = new MethodSpec("kd",
             "Hinton soft targets: T^2 * KL(softmax(t/T) || softmax(s/T)) on the logits",
             "Hinton, Vinyals, Dean 2015, arXiv:1503.02531",
-            List.of(Param.number("weight", 1.0, "multiplier of the whole term"),
-                    Param.number("alpha", 0.0, "weight of hard-label CE inside the term; soft part gets 1 - alpha"),
-                    Param.number("temperature", 4.0, "softmax temperature T")),
+            params(Param.number("alpha", 0.0, "weight of hard-label CE inside the term; soft part gets 1 - alpha")),
             KdMethod::new);
 
     private final double weight;
     private final KnowledgeDistillationLoss loss;
 
     private KdMethod(TermConfig config) {
-        this.weight = config.nonNegative("weight");
-        this.loss = new KnowledgeDistillationLoss(config.number("alpha"), config.positive("temperature"));
+        this(config.nonNegative("weight"),
+                new KnowledgeDistillationLoss(config.number("alpha"), config.positive("temperature")));
+    }
+
+    /** The loss has no weight of its own; a wrapper is added only when one is needed. */
+    private KdMethod(double weight, KnowledgeDistillationLoss loss) {
+        super(weight == 1 ? loss : new ScaledLoss(weight, loss));
+        this.weight = weight;
+        this.loss = loss;
     }
 
     @Override
@@ -53,24 +54,5 @@ public final class KdMethod implements DistillationMethod {
             return Formulas.number(weight) + "*" + soft;
         }
         return Formulas.number(weight) + "*(" + loss + ")";
-    }
-
-    @Override
-    public List<String> teacherSignals() {
-        return List.of(StudentTaps.LOGITS);
-    }
-
-    @Override
-    public String addHead(GraphBuilder graph, String name, StudentTaps student, TeacherShapes teacher) {
-        Tap logits = student.logits();
-        Heads.requireRawOutput(graph, logits, "kd");
-        Methods.requireTeacherLogits(teacher, student);
-        ILossFunction head = weight == 1 ? loss : new ScaledLoss(weight, loss);
-        return Heads.lossLayer(graph, name, head, logits.vertex(), logits.shape());
-    }
-
-    @Override
-    public INDArray labels(Minibatch batch) {
-        return Labels.oneHotAndLogits(batch);
     }
 }

@@ -1,0 +1,55 @@
+package org.kdspark.kd.method;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+/**
+ * A term whose loss reads the student's raw logits against the stored teacher logits, with a softmax
+ * temperature. Labels default to {@code [one-hot | teacher logits]}.
+ */
+abstract class LogitsMethod implements DistillationMethod {
+
+    private static final long serialVersionUID = 1L;
+
+    /** {@code weight}, the method's own keys, then {@code temperature}, in the order {@code bin/kd methods} lists. */
+    static List<Param> params(Param... own) {
+        List<Param> all = new ArrayList<>();
+        all.add(Param.number("weight", 1.0, "multiplier of the whole term"));
+        all.addAll(List.of(own));
+        all.add(Param.number("temperature", 4.0, "softmax temperature T"));
+        return List.copyOf(all);
+    }
+
+    /** The loss installed on the logits, the term's weight included. */
+    final ILossFunction head;
+
+    LogitsMethod(ILossFunction head) {
+        this.head = head;
+    }
+
+    @Override
+    public String formula() {
+        return head.toString();
+    }
+
+    @Override
+    public List<String> teacherSignals() {
+        return List.of(StudentTaps.LOGITS);
+    }
+
+    @Override
+    public String addHead(GraphBuilder graph, String name, StudentTaps student, TeacherShapes teacher) {
+        Tap logits = student.logits();
+        Heads.requireRawOutput(graph, logits, name());
+        Methods.requireTeacherLogits(teacher, student);
+        return Heads.lossLayer(graph, name, head, logits.vertex(), logits.shape());
+    }
+
+    @Override
+    public INDArray labels(Minibatch batch) {
+        return Labels.oneHotAndLogits(batch);
+    }
+}
