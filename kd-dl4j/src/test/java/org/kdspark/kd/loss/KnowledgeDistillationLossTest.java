@@ -29,20 +29,6 @@ class KnowledgeDistillationLossTest {
     private static final double[][] Y = {{0, 1, 0}, {1, 0, 0}};
     private static final double[][] T = {{0.5, 3.0, -1.0}, {2.0, 0.0, 1.0}};
 
-    /** Textbook softmax straight from the definition: no max subtraction, no shared code with the loss. */
-    private static double[] naiveSoftmax(double[] x, double temperature) {
-        double[] e = new double[x.length];
-        double sum = 0;
-        for (int i = 0; i < x.length; i++) {
-            e[i] = Math.exp(x[i] / temperature);
-            sum += e[i];
-        }
-        for (int i = 0; i < x.length; i++) {
-            e[i] /= sum;
-        }
-        return e;
-    }
-
     private static double[][] withTeacher(double[][] y, double[][] t) {
         double[][] labels = new double[y.length][];
         for (int i = 0; i < y.length; i++) {
@@ -65,9 +51,9 @@ class KnowledgeDistillationLossTest {
         assertEquals(1, scores.columns());
         double total = 0;
         for (int i = 0; i < 2; i++) {
-            double[] p = naiveSoftmax(S[i], 1);
-            double[] qs = naiveSoftmax(S[i], temp);
-            double[] qt = naiveSoftmax(T[i], temp);
+            double[] p = Naive.softmax(S[i], 1);
+            double[] qs = Naive.softmax(S[i], temp);
+            double[] qt = Naive.softmax(T[i], temp);
             int target = Y[i][0] == 1 ? 0 : 1;
             double ce = -Math.log(p[target]);
             double kl = 0;
