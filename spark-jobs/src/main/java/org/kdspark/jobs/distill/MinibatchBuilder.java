@@ -1,6 +1,8 @@
 package org.kdspark.jobs.distill;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
@@ -55,32 +57,27 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
     }
 
     private MultiDataSet build(Iterator<Tuple2<Long, Row>> rows) {
+        List<Row> batch = new ArrayList<>(batchSize);
+        while (batch.size() < batchSize && rows.hasNext()) {
+            batch.add(rows.next()._2());
+        }
+        int n = batch.size();
         int values = spec.valuesPerImage();
         int width = withTeacherLogits ? 2 * numClasses : numClasses;
-        float[] features = new float[batchSize * values];
-        float[] labels = new float[batchSize * width];
-        int n = 0;
-        while (n < batchSize && rows.hasNext()) {
-            Row r = rows.next()._2();
-            byte[] pixels = (byte[]) r.get(PIXELS);
-            for (int i = 0; i < values; i++) {
-                features[n * values + i] = (pixels[i] & 0xFF) / 255f;
-            }
-            labels[n * width + r.getInt(LABEL)] = 1f;
+        byte[] pixels = new byte[n * values];
+        float[] labels = new float[n * width];
+        for (int i = 0; i < n; i++) {
+            Row r = batch.get(i);
+            System.arraycopy((byte[]) r.get(PIXELS), 0, pixels, i * values, values);
+            labels[i * width + r.getInt(LABEL)] = 1f;
             if (withTeacherLogits) {
                 scala.collection.Seq<Object> logits = r.getSeq(LOGITS);
                 for (int c = 0; c < numClasses; c++) {
-                    labels[n * width + numClasses + c] = (Float) logits.apply(c);
+                    labels[i * width + numClasses + c] = (Float) logits.apply(c);
                 }
             }
-            n++;
         }
-        INDArray f = Nd4j.create(features, spec.shape(batchSize), 'c');
-        INDArray l = Nd4j.create(labels, new long[] {batchSize, width}, 'c');
-        if (n < batchSize) {
-            f = f.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)).dup();
-            l = l.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)).dup();
-        }
-        return new org.nd4j.linalg.dataset.MultiDataSet(f, l);
+        INDArray l = Nd4j.create(labels, new long[] {n, width}, 'c');
+        return new org.nd4j.linalg.dataset.MultiDataSet(spec.toInput(pixels, 0, n), l);
     }
 }
