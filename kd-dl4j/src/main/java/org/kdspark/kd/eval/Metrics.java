@@ -92,6 +92,44 @@ public final class Metrics {
         return n == 0 ? 0 : same / (double) n;
     }
 
+    /**
+     * Top-1 agreement with the teacher, overall and split by whether the teacher's own prediction was right. A
+     * student that only learned the labels agrees with the teacher mostly where the teacher is right; a distilled
+     * student also tends to repeat the teacher's mistakes, which shows in {@code whenTeacherWrong}.
+     */
+    public static TeacherAgreement teacherAgreement(float[] studentLogits, float[] teacherLogits, int[] labels) {
+        int n = labels.length;
+        int k = classes(studentLogits, n);
+        if (teacherLogits.length != studentLogits.length) {
+            throw new IllegalArgumentException("teacher has " + teacherLogits.length + " logits, student " + studentLogits.length);
+        }
+        int right = 0;
+        int agreeRight = 0;
+        int agreeWrong = 0;
+        for (int i = 0; i < n; i++) {
+            int t = argmax(teacherLogits, i, k);
+            boolean agree = argmax(studentLogits, i, k) == t;
+            if (t == labels[i]) {
+                right++;
+                agreeRight += agree ? 1 : 0;
+            } else {
+                agreeWrong += agree ? 1 : 0;
+            }
+        }
+        int wrong = n - right;
+        return new TeacherAgreement(n == 0 ? 0 : (agreeRight + agreeWrong) / (double) n,
+                right == 0 ? Double.NaN : agreeRight / (double) right, wrong == 0 ? Double.NaN : agreeWrong / (double) wrong,
+                right, wrong);
+    }
+
+    /**
+     * Agreement with the teacher: overall, on the examples the teacher classifies correctly, and on those it gets
+     * wrong (NaN when there are none), with the sizes of those two groups.
+     */
+    public record TeacherAgreement(double all, double whenTeacherRight, double whenTeacherWrong, int teacherRight,
+            int teacherWrong) {
+    }
+
     /** Mean KL(softmax(teacher) || softmax(student)). */
     public static double klFromTeacher(float[] studentLogits, float[] teacherLogits, int n) {
         int k = classes(studentLogits, n);

@@ -47,4 +47,20 @@ class MetricsTest {
         assertArrayEquals(new long[] {1, 0, 0}, m[0]);
         assertArrayEquals(new long[] {0, 0, 1}, m[1]);
     }
+
+    @Test
+    void teacherAgreementSplitsByWhetherTheTeacherWasRight() {
+        // student predicts 0, 2, 1, 1; teacher predicts 0, 2, 2, 1; labels 0, 1, 2, 0
+        float[] student = {5f, 0f, 0f, 0f, 0f, 5f, 0f, 5f, 0f, 0f, 5f, 0f};
+        float[] teacher = {5f, 0f, 0f, 0f, 0f, 5f, 0f, 0f, 5f, 0f, 5f, 0f};
+        Metrics.TeacherAgreement a = Metrics.teacherAgreement(student, teacher, new int[] {0, 1, 2, 0});
+        // teacher right on examples 0 and 2 (student agrees on 0 only); wrong on 1 and 3 (student agrees on both)
+        assertEquals(2, a.teacherRight());
+        assertEquals(2, a.teacherWrong());
+        assertEquals(0.5, a.whenTeacherRight(), 1e-12);
+        assertEquals(1.0, a.whenTeacherWrong(), 1e-12);
+        assertEquals(0.75, a.all(), 1e-12);
+        assertEquals(Metrics.agreement(student, teacher, 4), a.all(), 1e-12);
+        assertEquals(true, Double.isNaN(Metrics.teacherAgreement(teacher, teacher, new int[] {0, 2, 2, 1}).whenTeacherWrong()));
+    }
 }

@@ -18,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Evaluation {
 
     private static final int BATCH = 500;
-    private static final int ECE_BINS = 15;
+    /** Equal-width confidence bins of the ECE and of the report's reliability diagram. */
+    static final int ECE_BINS = 15;
 
     /** Test-set figures of one model. */
     public record Scores(double accuracy, double nll, double ece, double teacherAgreement, double klFromTeacher, float[] logits,

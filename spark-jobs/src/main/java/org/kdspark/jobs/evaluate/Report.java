@@ -9,20 +9,30 @@ import org.kdspark.kd.provenance.Provenance;
 
 /**
  * The run report: {@code report.json} (stable keys for machines, accuracies as fractions) and
- * {@code report.md} (the same for people).
+ * {@code report.md} (the same for people, with the PNG plots of {@link ReportPlots} embedded from
+ * {@code plots/}).
  */
 public final class Report {
 
     /** One student's line in the report. */
     public record Student(String name, String method, double accuracy, long params, double seconds, double trainSeconds,
-            double examplesPerSecond, double nll, double ece, double teacherAgreement, double klFromTeacher) {
+            double examplesPerSecond, double nll, double ece, double teacherAgreement, double klFromTeacher,
+            double agreementWhereTeacherRight, double agreementWhereTeacherWrong) {
+    }
+
+    /** A plot written beside the report: its path relative to the report's folder, its title and pixel size. */
+    public record Figure(String path, String title, int width, int height) {
     }
 
     /** Everything the report states. */
     public record Content(String dataset, long train, long test, double teacherAccuracy, long teacherParams, double teacherSeconds,
             boolean teacherReused, double teacherNll, double teacherEce, long softLabelRows, double softLabelBytesPerRow,
             double softLabelSeconds, Map<String, Student> students, Map<String, Object> distill, double totalSeconds,
-            Map<String, String> code) {
+            Map<String, String> code, List<Figure> plots, String plotsError) {
+
+        public Content {
+            plots = plots == null ? List.of() : List.copyOf(plots);
+        }
     }
 
     private Report() {
@@ -39,13 +49,23 @@ public final class Report {
             Student s = e.getValue();
             Map<String, Object> m = map("accuracy", s.accuracy(), "params", s.params(), "seconds", s.seconds(),
                     "train_seconds", s.trainSeconds(), "examples_per_s", s.examplesPerSecond(), "method", s.method(),
-                    "nll", s.nll(), "ece", s.ece(), "teacher_agreement", s.teacherAgreement(), "kl_from_teacher", s.klFromTeacher());
+                    "nll", s.nll(), "ece", s.ece(), "teacher_agreement", s.teacherAgreement(), "kl_from_teacher", s.klFromTeacher(),
+                    "teacher_agreement_where_teacher_right", s.agreementWhereTeacherRight(),
+                    "teacher_agreement_where_teacher_wrong", s.agreementWhereTeacherWrong());
             students.put(e.getKey(), m);
         }
         root.put("students", students);
         root.put("distill", c.distill());
         root.put("total_seconds", c.totalSeconds());
         root.put("code", c.code());
+        List<Map<String, Object>> plots = new java.util.ArrayList<>();
+        for (Figure f : c.plots()) {
+            plots.add(map("path", f.path(), "title", f.title(), "width", f.width(), "height", f.height()));
+        }
+        root.put("plots", plots);
+        if (c.plotsError() != null) {
+            root.put("plots_error", c.plotsError());
+        }
         return root;
     }
 
@@ -81,7 +101,51 @@ public final class Report {
         md.append(String.format(Locale.ROOT, "%nSoft-label store: %,d rows, %.0f bytes per row, written in %.1f s.%n",
                 c.softLabelRows(), c.softLabelBytesPerRow(), c.softLabelSeconds()));
         md.append("\nDistillation settings: `").append(c.distill()).append("`\n");
+        plots(md, c);
         return md.toString();
+    }
+
+    /** Captions say how to read each plot; the file name decides which caption applies. */
+    private static void plots(StringBuilder md, Content c) {
+        if (c.plots().isEmpty() && c.plotsError() == null) {
+            return;
+        }
+        md.append("\n## Plots\n");
+        if (c.plotsError() != null) {
+            md.append("\nThe plots could not be drawn: ").append(c.plotsError()).append("\n");
+        }
+        for (Figure f : c.plots()) {
+            md.append("\n### ").append(f.title()).append("\n\n");
+            md.append("![").append(f.title()).append("](").append(f.path()).append(")\n");
+            String caption = caption(f.path());
+            if (!caption.isEmpty()) {
+                md.append("\n").append(caption).append("\n");
+            }
+        }
+    }
+
+    private static String caption(String path) {
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        if (file.equals("training-loss.png")) {
+            return "Mean minibatch loss of each epoch. Each student is scored on its own objective (the KD loss adds the "
+                    + "T²-scaled soft-label term to the hard-label term), so compare the shapes, not the levels.";
+        }
+        if (file.equals("training-accuracy.png")) {
+            return "Accuracy on the test split after each epoch (dashed: validation split, when the run has one), "
+                    + "with the teacher's accuracy as a reference line.";
+        }
+        if (file.equals("reliability.png")) {
+            return "Test images grouped by the model's top-class probability: a point below the diagonal means "
+                    + "over-confidence, above it under-confidence. ECE is the image-weighted mean gap.";
+        }
+        if (file.startsWith("confusion-")) {
+            return "Rows are true classes, columns predicted classes; off-diagonal cells are the student's mistakes.";
+        }
+        if (file.equals("teacher-agreement.png")) {
+            return "How often each student predicts the teacher's class, overall and split by whether the teacher "
+                    + "was right: a distilled student also inherits some of the teacher's mistakes.";
+        }
+        return "";
     }
 
     private static String minutes(double seconds) {

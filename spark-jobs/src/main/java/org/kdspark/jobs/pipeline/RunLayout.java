@@ -12,6 +12,7 @@ package org.kdspark.jobs.pipeline;
  * OUTPUT/soft-labels/                 soft-label store (Parquet) + _provenance.json
  * OUTPUT/students/NAME/model.zip      distilled or baseline student, with provenance.json and history.json
  * OUTPUT/report.json, OUTPUT/report.md
+ * OUTPUT/plots/*.png                  the report's figures, embedded in report.md
  * </pre>
  */
 public record RunLayout(String root) {
@@ -55,4 +56,12 @@ public record RunLayout(String root) {
     public String reportMarkdown() {
         return root + "/report.md";
     }
+
+    /** Folder of the report's PNG plots; report.md links them relative to the root as {@code plots/FILE}. */
+    public String plots() {
+        return root + "/" + PLOTS;
+    }
+
+    /** Name of the plots folder under the root, as report.md refers to it. */
+    public static final String PLOTS = "plots";
 }
