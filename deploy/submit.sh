@@ -20,6 +20,7 @@
 #   KD_SPARK_DEFAULTS      Spark properties file; default conf/spark-defaults-yarn.conf or conf/spark-defaults-k8s.conf
 #   KD_GPUS                GPUs per executor (default 0: CPU). Needs the CUDA jar/image; see deploy/README.md
 #   KD_GPUS_PER_TASK       GPUs per task (default 1: one training task per GPU)
+#   KD_DRIVER_GPUS         GPUs of the driver when KD_GPUS > 0 (default 1: ND4J's CUDA backend needs one in every JVM)
 #   KD_JAVACPP_CACHE       where JavaCPP unpacks the ND4J natives on each node (default /tmp/kd-javacpp)
 #   KD_QUEUE               YARN queue
 #   KD_CREDENTIAL_PROVIDER Hadoop credential provider path, e.g. jceks://hdfs@nn/user/kd/s3.jceks (S3 keys)
@@ -180,14 +181,34 @@ if [[ -n "$defaults" ]]; then
 fi
 
 if [[ "$gpus" -gt 0 ]]; then
+  # The CUDA build runs ND4J in the driver as well (teacher training, evaluation after each epoch), and ND4J's CUDA
+  # backend cannot start without a GPU: the driver gets KD_DRIVER_GPUS (default 1) of its own.
+  driver_gpus="${KD_DRIVER_GPUS:-1}"
+  [[ "$driver_gpus" =~ ^[0-9]+$ ]] || die "KD_DRIVER_GPUS must be a whole number, not '$driver_gpus'"
   opts+=(--conf "spark.executor.resource.gpu.amount=$gpus"
     --conf "spark.task.resource.gpu.amount=${KD_GPUS_PER_TASK:-1}")
-  if [[ "$TARGET" == k8s ]]; then
-    opts+=(--conf "spark.executor.resource.gpu.vendor=nvidia.com"
-      --conf "spark.executor.resource.gpu.discoveryScript=/opt/kd/deploy/gpu/getGpusResources.sh")
-  else
-    files+=("$ROOT/deploy/gpu/getGpusResources.sh")
-    opts+=(--conf "spark.executor.resource.gpu.discoveryScript=./getGpusResources.sh")
+  case "$TARGET" in
+    k8s)
+      executor_script="/opt/kd/deploy/gpu/getGpusResources.sh"
+      driver_script="$executor_script"
+      opts+=(--conf "spark.executor.resource.gpu.vendor=nvidia.com")
+      [[ "$driver_gpus" -gt 0 ]] && opts+=(--conf "spark.driver.resource.gpu.vendor=nvidia.com")
+      ;;
+    yarn-cluster)
+      files+=("$ROOT/deploy/gpu/getGpusResources.sh")
+      executor_script="./getGpusResources.sh"
+      driver_script="./getGpusResources.sh" # the driver runs in the application master's container, with the --files
+      ;;
+    *)
+      files+=("$ROOT/deploy/gpu/getGpusResources.sh")
+      executor_script="./getGpusResources.sh"
+      driver_script="$ROOT/deploy/gpu/getGpusResources.sh" # client mode: the driver is this machine
+      ;;
+  esac
+  opts+=(--conf "spark.executor.resource.gpu.discoveryScript=$executor_script")
+  if [[ "$driver_gpus" -gt 0 ]]; then
+    opts+=(--conf "spark.driver.resource.gpu.amount=$driver_gpus"
+      --conf "spark.driver.resource.gpu.discoveryScript=$driver_script")
   fi
 fi
 

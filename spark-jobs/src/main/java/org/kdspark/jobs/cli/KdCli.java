@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.kdspark.jobs.config.ConfigException;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.kd.gpu.UnsupportedGpuException;
 import org.kdspark.kd.provenance.BuildInfo;
 import org.kdspark.kd.provenance.Provenance;
 import picocli.CommandLine;
@@ -33,7 +34,8 @@ public final class KdCli {
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof ConfigException || e instanceof IngestJob.DatasetMissingException
-                    || e instanceof Provenance.IncompatibleArtifactException || e instanceof IllegalArgumentException) {
+                    || e instanceof Provenance.IncompatibleArtifactException || e instanceof IllegalArgumentException
+                    || e instanceof UnsupportedGpuException) {
                 err.println("kd " + cmd.getCommandName() + ": " + e.getMessage());
                 err.flush();
                 return 2;

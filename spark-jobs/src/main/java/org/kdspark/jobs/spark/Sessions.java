@@ -1,9 +1,11 @@
 package org.kdspark.jobs.spark;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.kd.gpu.GpuCheck;
 import org.kdspark.kd.train.NativeHelpers;
 
 /**
@@ -12,7 +14,9 @@ import org.kdspark.kd.train.NativeHelpers;
  * <p>The master comes from the config, else from spark-submit ({@code spark.master}), else {@code local[*]}.
  * DL4J's Spark trainer asks an NTP pool for the time unless told to use the system clock, and there is no
  * network on many clusters: the property is set for the driver and passed to executors, as is the switch
- * that lets DL4J use its oneDNN layer helpers ({@link NativeHelpers}).
+ * that lets DL4J use its oneDNN layer helpers ({@link NativeHelpers}). In the {@code -Pcuda} build the driver's GPUs
+ * are checked against what ND4J's CUDA backend supports before the session starts ({@link GpuCheck}), and
+ * {@link GpuCheckPlugin} does the same in each executor.
  */
 public final class Sessions {
 
@@ -23,6 +27,7 @@ public final class Sessions {
     }
 
     public static SparkSession start(KdConfig.Spark config, String job) {
+        GpuCheck.require("driver", List.of());
         System.setProperty(TIME_SOURCE_PROPERTY, System.getProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK));
         SparkConf defaults = new SparkConf(true);
         String master = config.master != null ? config.master : defaults.get("spark.master", "local[*]");
@@ -55,6 +60,12 @@ public final class Sessions {
         }
         for (Map.Entry<String, String> e : config.conf.entrySet()) {
             builder.config(e.getKey(), e.getValue());
+        }
+        if (GpuCheck.cudaBackendPresent()) {
+            String plugins = config.conf.getOrDefault("spark.plugins", defaults.get("spark.plugins", ""));
+            if (!plugins.contains(GpuCheckPlugin.class.getName())) {
+                builder.config("spark.plugins", (plugins.isBlank() ? "" : plugins + ",") + GpuCheckPlugin.class.getName());
+            }
         }
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel(System.getProperty("kd.spark.logLevel", "WARN"));

@@ -116,9 +116,20 @@ class KubernetesManifestsTest {
                 assertEquals("nvidia.com", conf.path("spark.executor.resource.gpu.vendor").asText(), e.getKey());
                 Path script = DeployFiles.repoFileOfImagePath(conf.path("spark.executor.resource.gpu.discoveryScript").asText());
                 assertTrue(Files.isExecutable(script), e.getKey() + ": discovery script " + script);
+                // the driver runs ND4J too, and the CUDA backend needs a GPU in every JVM
+                JsonNode driverGpu = spec.path("driver").path("gpu");
+                assertEquals("nvidia.com/gpu", driverGpu.path("name").asText(), e.getKey());
+                assertEquals(driverGpu.path("quantity").asText(), conf.path("spark.driver.resource.gpu.amount").asText(), e.getKey());
+                assertEquals("nvidia.com", conf.path("spark.driver.resource.gpu.vendor").asText(), e.getKey());
+                assertEquals(conf.path("spark.executor.resource.gpu.discoveryScript"), conf.path("spark.driver.resource.gpu.discoveryScript"));
+                for (String role : List.of("driver", "executor")) {
+                    assertTrue(spec.path(role).path("affinity").toString().contains("hopper"), e.getKey() + ": " + role + " kept off Hopper");
+                }
             } else {
                 assertTrue(gpu.isMissingNode(), e.getKey() + " must not request GPUs");
+                assertTrue(spec.path("driver").path("gpu").isMissingNode(), e.getKey() + " must not request GPUs");
                 assertTrue(conf.path("spark.executor.resource.gpu.amount").isMissingNode(), e.getKey());
+                assertTrue(conf.path("spark.driver.resource.gpu.amount").isMissingNode(), e.getKey());
             }
         }
     }

@@ -153,6 +153,21 @@ class SubmitScriptTest {
         assertEquals("1", call.conf().get("spark.task.resource.gpu.amount"));
         assertEquals("./getGpusResources.sh", call.conf().get("spark.executor.resource.gpu.discoveryScript"));
         assertTrue(List.of(call.options().get("--files").split(",")).contains(DeployFiles.deploy().resolve("gpu/getGpusResources.sh").toString()));
+        // the CUDA build runs ND4J in the driver too: in cluster mode it finds its GPU with the shipped script
+        assertEquals("1", call.conf().get("spark.driver.resource.gpu.amount"));
+        assertEquals("./getGpusResources.sh", call.conf().get("spark.driver.resource.gpu.discoveryScript"));
+    }
+
+    @Test
+    void yarnClientGpuDriverFindsItsGpuWithTheLocalScriptAndCanBeLeftWithout() throws Exception {
+        Call call = submit("yarn-client-gpu.sh", Map.of("HADOOP_CONF_DIR", dir.toString()), "distill", "conf/fashion-mnist.yaml");
+        assertEquals("1", call.conf().get("spark.executor.resource.gpu.amount"));
+        assertEquals(DeployFiles.deploy().resolve("gpu/getGpusResources.sh").toString(), call.conf().get("spark.driver.resource.gpu.discoveryScript"));
+        assertTrue(Files.isExecutable(Path.of(call.conf().get("spark.driver.resource.gpu.discoveryScript"))));
+        Call without = submit("yarn-client-gpu.sh", Map.of("HADOOP_CONF_DIR", dir.toString(), "KD_DRIVER_GPUS", "0"), "distill",
+                "conf/fashion-mnist.yaml");
+        assertFalse(without.conf().containsKey("spark.driver.resource.gpu.amount"));
+        assertEquals("1", without.conf().get("spark.executor.resource.gpu.amount"));
     }
 
     @Test
@@ -174,6 +189,9 @@ class SubmitScriptTest {
         assertEquals("1", call.conf().get("spark.executor.resource.gpu.amount"));
         assertEquals("nvidia.com", call.conf().get("spark.executor.resource.gpu.vendor"));
         assertTrue(Files.isExecutable(DeployFiles.repoFileOfImagePath(call.conf().get("spark.executor.resource.gpu.discoveryScript"))));
+        assertEquals("1", call.conf().get("spark.driver.resource.gpu.amount"));
+        assertEquals("nvidia.com", call.conf().get("spark.driver.resource.gpu.vendor"));
+        assertEquals(call.conf().get("spark.executor.resource.gpu.discoveryScript"), call.conf().get("spark.driver.resource.gpu.discoveryScript"));
         assertTrue(Files.isRegularFile(DeployFiles.repoFileOfImagePath(
                 call.conf().get("spark.driver.extraJavaOptions").replaceAll(".*-Dlog4j2.configurationFile=(\\S+).*", "$1"))));
         assertEquals("pipeline", DeployFiles.checkKdArguments(call.kdArgs(), true));
