@@ -61,7 +61,9 @@ public final class Sessions {
         for (Map.Entry<String, String> e : config.conf.entrySet()) {
             builder.config(e.getKey(), e.getValue());
         }
-        if (GpuCheck.cudaBackendPresent()) {
+        boolean executorsInThisJvm = master.equals("local") || master.startsWith("local[");
+        if (GpuCheck.cudaBackendPresent() && !executorsInThisJvm) {
+            // local[N] runs its executor in this JVM, which was checked above; every other master has executor JVMs
             String plugins = config.conf.getOrDefault("spark.plugins", defaults.get("spark.plugins", ""));
             if (!plugins.contains(GpuCheckPlugin.class.getName())) {
                 builder.config("spark.plugins", (plugins.isBlank() ? "" : plugins + ",") + GpuCheckPlugin.class.getName());
