@@ -59,6 +59,14 @@ public final class AttentionTransferLoss extends PerExampleLoss {
         return q;
     }
 
+    /**
+     * The L2-normalised attention map {@code a = Q / ||Q||_2} (norm floored at 1e-12), the form the loss compares;
+     * what the store's {@code attention} encoding holds, so that AT reads it without recomputing.
+     */
+    public static double[] normalizedAttentionMap(double[] featureMap, int positions) {
+        return Vectors.normalize(attentionMap(featureMap, positions));
+    }
+
     @Override
     protected void checkWidths(long outputWidth, long labelWidth) {
         if (labelWidth == 0 || outputWidth % labelWidth != 0) {
