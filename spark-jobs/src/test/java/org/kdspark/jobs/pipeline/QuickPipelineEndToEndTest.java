@@ -61,6 +61,15 @@ class QuickPipelineEndToEndTest {
         assertTrue(report.at("/teacher/params").asLong() > 10 * report.at("/students/kd/params").asLong());
         assertTrue(report.at("/soft_labels/bytes_per_row").asDouble() > 0);
         assertTrue(Files.readString(dir.resolve("report.md")).contains("| kd student | kd |"));
+        // the report's plots: listed in report.json, embedded in report.md, PNGs of the stated size
+        assertEquals(5, report.path("plots").size(), report.path("plots").toString());
+        for (JsonNode plot : report.path("plots")) {
+            String path = plot.path("path").asText();
+            assertTrue(Files.readString(dir.resolve("report.md")).contains("](" + path + ")"), path);
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(dir.resolve(path).toFile());
+            assertEquals(plot.path("width").asInt(), image.getWidth(), path);
+            assertEquals(plot.path("height").asInt(), image.getHeight(), path);
+        }
 
         // the store is plain Parquet with provenance in every footer
         assertEquals(report.at("/soft_labels/rows").asLong(), spark.read().parquet(layout.softLabels()).count());
