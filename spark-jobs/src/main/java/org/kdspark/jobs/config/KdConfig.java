@@ -84,7 +84,7 @@ public final class KdConfig {
          * or on {@link #teacherOnnx}; an export that does not verify is an error); {@code auto} (like {@code onnx},
          * but an export that does not verify falls back to DL4J with a warning).
          */
-        public String backend = "auto";
+        public String backend = "dl4j";
         /** Where ONNX Runtime runs: {@code cpu}, or {@code cuda} (GPU 0; needs the {@code -Pgpu-onnx} build). */
         public String onnxDevice = "cpu";
         /**

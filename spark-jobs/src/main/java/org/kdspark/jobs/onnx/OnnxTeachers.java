@@ -3,6 +3,7 @@ package org.kdspark.jobs.onnx;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.spark.HadoopFiles;
@@ -49,10 +50,10 @@ public final class OnnxTeachers {
      * The ONNX teacher for {@code config}, or empty when the job labels with DL4J.
      *
      * @param teacherUri the run's DL4J teacher zip ({@code dl4jTeacher} is read from it); unused with teacher_onnx
-     * @param sample     test images to verify an export on
+     * @param sample     test images to verify an export on (fetched only when an export is made)
      */
     public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri,
-            ComputationGraph dl4jTeacher, Provenance teacherProvenance, List<String> taps, LabeledImages sample, String sampleSource) {
+            ComputationGraph dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
         if (config.backend.equals("dl4j")) {
             return Optional.empty();
         }
@@ -73,7 +74,7 @@ public final class OnnxTeachers {
         }
         try {
             VerifiedOnnxExport.Result r = OnnxModelExport.export(dl4jTeacher, teacherUri, files.sha256(teacherUri), teacherProvenance,
-                    OnnxModelExport.withLogits(taps), sample, sampleSource);
+                    OnnxModelExport.withLogits(taps), sample.get(), sampleSource);
             return Optional.of(new OnnxTeacher(r.bytes(), r.sha256(), teacherUri, OnnxClassifier.LOGITS, cuda,
                     Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
                             "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff())));

@@ -132,6 +132,6 @@ class OnnxModelExportTest {
     }
 
     private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
-        return OnnxTeachers.resolve(s, files, layout.teacherModel(), teacher, null, List.of("block2"), test, "test split");
+        return OnnxTeachers.resolve(s, files, layout.teacherModel(), teacher, null, List.of("block2"), () -> test, "test split");
     }
 }
