@@ -1,5 +1,6 @@
 package org.kdspark.kd.method;
 
+import org.kdspark.kd.zoo.Tap;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.LossLayer;

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.kdspark.kd.zoo.Heads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -102,6 +103,14 @@ public final class Objective implements java.io.Serializable {
         String[] names = outputs.toArray(String[]::new);
         graph.setOutputs(names);
         return names;
+    }
+
+    /**
+     * The objective as a zoo model's heads: {@code ModelZoo.build(student, params, input, classes, seed,
+     * objective.heads(teacher))} builds the student with one loss head per term, reading the model's taps.
+     */
+    public Heads heads(TeacherShapes teacher) {
+        return (graph, taps) -> addTo(graph, new StudentTaps(taps), teacher);
     }
 
     /** The label arrays of one minibatch, one per output, in output order. */

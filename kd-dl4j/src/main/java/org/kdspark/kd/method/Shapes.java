@@ -8,14 +8,6 @@ final class Shapes {
     private Shapes() {
     }
 
-    static int width(int[] shape) {
-        long w = 1;
-        for (int d : shape) {
-            w *= d;
-        }
-        return Math.toIntExact(w);
-    }
-
     static String text(int[] shape) {
         return Arrays.toString(shape);
     }

@@ -1,5 +1,6 @@
 package org.kdspark.kd.method;
 
+import org.kdspark.kd.zoo.Tap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

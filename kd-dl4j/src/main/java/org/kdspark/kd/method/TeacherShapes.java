@@ -1,5 +1,6 @@
 package org.kdspark.kd.method;
 
+import org.kdspark.kd.zoo.Tap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -37,7 +38,7 @@ public final class TeacherShapes implements java.io.Serializable {
     }
 
     public int width(String name) {
-        return Shapes.width(shape(name));
+        return Tap.valuesPerExample(shape(name));
     }
 
     @Override

@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.kdspark.kd.data.InputSpec;
 import org.nd4j.linalg.activations.Activation;
@@ -74,20 +73,45 @@ public final class ModelZoo {
      *               defaults, unknown keys or bad values throw {@link IllegalArgumentException}
      */
     public static ZooModel build(String name, Map<String, ?> params, InputSpec input, int numClasses, long seed,
-                                 OutputHead head) {
+                                 Heads heads) {
         Architecture arch = architecture(name);
-        return build(arch, ModelParams.of(arch, params), input, numClasses, seed, head);
+        return build(arch, ModelParams.of(arch, params), input, numClasses, seed, heads);
     }
 
     /** Builds a model from already validated parameters. */
     public static ZooModel build(Architecture arch, ModelParams params, InputSpec input, int numClasses, long seed,
-                                 OutputHead head) {
+                                 Heads heads) {
         if (numClasses < 2) {
             throw new IllegalArgumentException("numClasses must be >= 2, got " + numClasses);
         }
         if (!params.architecture().equals(arch.name())) {
             throw new IllegalArgumentException("params are for '" + params.architecture() + "', not '" + arch.name() + "'");
         }
+        InputType inputType = InputType.convolutional(input.height(), input.width(), input.channels());
+        // The heads need the taps' shapes, which DL4J infers from a built configuration: build the body once
+        // with the plain softmax head to read them, then again with the real heads.
+        List<Tap> taps;
+        Map<String, Tap> byName = new LinkedHashMap<>();
+        {
+            Body probe = body(arch, params, input, numClasses, seed);
+            List<String> names = new ArrayList<>(probe.blocks().taps());
+            names.add(LOGITS);
+            ComputationGraphConfiguration probeConf = withOutputs(probe.graph(), OutputHead.softmaxCrossEntropy(), Map.of(),
+                    inputType);
+            List<Tap> all = tapShapes(probeConf, names, inputType);
+            all.forEach(t -> byName.put(t.vertex(), t));
+            taps = all.subList(0, all.size() - 1);
+        }
+        Body b = body(arch, params, input, numClasses, seed);
+        ComputationGraphConfiguration conf = withOutputs(b.graph(), heads, byName, inputType);
+        return new ZooModel(arch.name(), params, input, numClasses, seed, heads, conf, taps);
+    }
+
+    /** The graph up to and including the {@value #LOGITS} vertex, and the taps its blocks declared. */
+    private record Body(ComputationGraphConfiguration.GraphBuilder graph, GraphBlocks blocks) {
+    }
+
+    private static Body body(Architecture arch, ModelParams params, InputSpec input, int numClasses, long seed) {
         double lr = params.real(ModelParams.LEARNING_RATE);
         double decay = params.real(ModelParams.LR_DECAY);
         Adam adam = decay == 1.0 ? new Adam(lr) : new Adam(new ExponentialSchedule(ScheduleType.EPOCH, lr, decay));
@@ -103,12 +127,14 @@ public final class ModelZoo {
         GraphBlocks blocks = new GraphBlocks(g, input);
         String features = arch.addBody(blocks, params);
         g.addLayer(LOGITS, new DenseLayer.Builder().nOut(numClasses).activation(Activation.IDENTITY).build(), features);
-        g.addLayer(OUTPUT, new LossLayer.Builder(head.loss()).activation(head.activation()).build(), LOGITS);
-        g.setOutputs(OUTPUT);
-        InputType inputType = InputType.convolutional(input.height(), input.width(), input.channels());
+        return new Body(g, blocks);
+    }
+
+    private static ComputationGraphConfiguration withOutputs(ComputationGraphConfiguration.GraphBuilder g, Heads heads,
+                                                             Map<String, Tap> taps, InputType inputType) {
+        g.setOutputs(heads.addTo(g, Collections.unmodifiableMap(taps)));
         g.setInputTypes(inputType);
-        ComputationGraphConfiguration conf = g.build();
-        return new ZooModel(arch.name(), params, input, numClasses, seed, head, conf, tapShapes(conf, blocks.taps(), inputType));
+        return g.build();
     }
 
     private static List<Tap> tapShapes(ComputationGraphConfiguration conf, List<String> names, InputType inputType) {
@@ -119,8 +145,7 @@ public final class ModelZoo {
             if (t == null) {
                 throw new IllegalStateException("tap '" + name + "' is not a vertex of the graph");
             }
-            long[] shape = t.getShape(false);
-            taps.add(new Tap(name, shape));
+            taps.add(new Tap(name, java.util.Arrays.stream(t.getShape(false)).mapToInt(Math::toIntExact).toArray()));
         }
         return taps;
     }

@@ -1,50 +1,73 @@
 package org.kdspark.kd.zoo;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * A named feature tap: a vertex of the graph whose activations are exposed (for hint/feature distillation,
- * embeddings, inspection).
- *
- * @param name  the vertex name
- * @param shape per-example output shape: {@code [C, H, W]} for convolutional taps, {@code [D]} for vectors
+ * A named activation of a graph (a feature tap): the vertex that produces it and its shape per example, either
+ * {@code [features]} or {@code [channels, height, width]} (NCHW, flattened channel-major where flattened). The zoo
+ * reports its models' taps with this type, and the distillation methods read student taps through it.
  */
-public record Tap(String name, long[] shape) {
+public final class Tap implements java.io.Serializable {
 
-    public Tap {
-        shape = shape.clone();
+    private static final long serialVersionUID = 1L;
+
+    private final String vertex;
+    private final int[] shape;
+
+    public Tap(String vertex, int... shape) {
+        this.vertex = Objects.requireNonNull(vertex, "vertex");
+        if (shape.length != 1 && shape.length != 3) {
+            throw new IllegalArgumentException("tap " + vertex + ": shape must be [features] or [channels, height,"
+                    + " width], got " + Arrays.toString(shape));
+        }
+        for (int d : shape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException("tap " + vertex + ": shape must be positive, got "
+                        + Arrays.toString(shape));
+            }
+        }
+        this.shape = shape.clone();
     }
 
-    @Override
-    public long[] shape() {
+    public String vertex() {
+        return vertex;
+    }
+
+    public int[] shape() {
         return shape.clone();
     }
 
     /** Values per example. */
-    public long size() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+    public int width() {
+        return valuesPerExample(shape);
     }
 
-    public boolean isConvolutional() {
+    /** The number of values in one example of that shape. */
+    public static int valuesPerExample(int[] shape) {
+        long w = 1;
+        for (int d : shape) {
+            w *= d;
+        }
+        return Math.toIntExact(w);
+    }
+
+    public boolean isFeatureMap() {
         return shape.length == 3;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tap t && t.name.equals(name) && Arrays.equals(t.shape, shape);
+        return o instanceof Tap t && vertex.equals(t.vertex) && Arrays.equals(shape, t.shape);
     }
 
     @Override
     public int hashCode() {
-        return name.hashCode() * 31 + Arrays.hashCode(shape);
+        return 31 * vertex.hashCode() + Arrays.hashCode(shape);
     }
 
     @Override
     public String toString() {
-        return name + Arrays.toString(shape);
+        return vertex + Arrays.toString(shape);
     }
 }

@@ -15,12 +15,12 @@ import org.kdspark.kd.train.NativeHelpers;
  * @param input        the input the network expects
  * @param numClasses   width of {@value ModelZoo#LOGITS}
  * @param seed         the seed of the weight initialisation
- * @param head         the activation and loss of {@value ModelZoo#OUTPUT}
+ * @param heads        the output layers on top of the logits
  * @param conf         the graph configuration (JSON-serialisable)
  * @param taps         the feature taps with their per-example shapes, in network order
  */
 public record ZooModel(String architecture, ModelParams params, InputSpec input, int numClasses, long seed,
-                       OutputHead head, ComputationGraphConfiguration conf, List<Tap> taps) {
+                       Heads heads, ComputationGraphConfiguration conf, List<Tap> taps) {
 
     public ZooModel {
         Objects.requireNonNull(conf, "conf");
@@ -40,9 +40,9 @@ public record ZooModel(String architecture, ModelParams params, InputSpec input,
 
     /** The tap named {@code name}. */
     public Tap tap(String name) {
-        return taps.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(() ->
+        return taps.stream().filter(t -> t.vertex().equals(name)).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("architecture '" + architecture + "' has no tap '" + name + "'; taps: "
-                        + taps.stream().map(Tap::name).toList()));
+                        + taps.stream().map(Tap::vertex).toList()));
     }
 
     /** The per-example shape of {@value ModelZoo#LOGITS}: {@code [numClasses]}. */

@@ -1,5 +1,6 @@
 package org.kdspark.kd.method;
 
+import org.kdspark.kd.zoo.Tap;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

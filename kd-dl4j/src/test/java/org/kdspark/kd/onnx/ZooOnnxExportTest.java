@@ -44,7 +44,7 @@ class ZooOnnxExportTest {
         ComputationGraph graph = m.init();
         trainedLikeStatistics(graph, 3);
         List<String> taps = new ArrayList<>(List.of(GraphOutputs.LOGITS));
-        m.taps().stream().map(Tap::name).forEach(taps::add);
+        m.taps().stream().map(Tap::vertex).forEach(taps::add);
         byte[] pixels = pixels(6, 11);
         INDArray x = SPEC.toInput(pixels, 0, 6);
 
@@ -68,7 +68,7 @@ class ZooOnnxExportTest {
             assertEquals(10, out.numClasses());
             Map<String, List<Long>> shapes = c.outputShapes();
             for (Tap tap : m.taps()) {
-                assertEquals(java.util.Arrays.stream(tap.shape()).boxed().toList(), shapes.get(tap.name()), tap.name());
+                assertEquals(java.util.Arrays.stream(tap.shape()).mapToObj(d -> (long) d).toList(), shapes.get(tap.vertex()), tap.vertex());
             }
         }
     }

@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.kdspark.kd.method.Methods;
+import org.kdspark.kd.method.Objective;
 
 /**
  * The typed configuration of every job, read from YAML (snake_case keys) by {@link ConfigLoader}.
@@ -104,8 +107,18 @@ public final class KdConfig {
     public static final class Distill {
         public String student = "cnn-small";
         public Map<String, Object> studentParams = new LinkedHashMap<>();
-        /** {@code kd} (Hinton) or {@code none} (hard labels only: the baseline). */
+        /**
+         * The KD student's method, a shorthand for its objective (see {@link KdConfig#studentObjective()}):
+         * {@code none} (hard labels only: the baseline) or a registered method, {@code kd dkd dist fitnets at sp rkd
+         * pkt}.
+         */
         public String method = "kd";
+        /**
+         * The KD student's objective as a weighted sum of named terms, e.g. {@code {ce: 1, kd: {weight: 0.9},
+         * at: {student_tap: block2}}} (see {@code bin/kd methods}); when set it replaces the expansion of
+         * {@code method}.
+         */
+        public Map<String, Object> objective = new LinkedHashMap<>();
         public double temperature = 4.0;
         /** Weight of the hard-label cross-entropy; 1 - alpha goes to the soft term. */
         public double alpha = 0.5;
@@ -146,7 +159,14 @@ public final class KdConfig {
                 "needs soft_labels.backend onnx or auto (DL4J cannot run an ONNX file)", softLabels.teacherOnnx);
         require(p, softLabels.teacherOnnx == null || !softLabels.teacherOnnx.isBlank(), "soft_labels.teacher_onnx",
                 "must be a path or URI, or left out", softLabels.teacherOnnx);
-        require(p, Methods.NAMES.contains(distill.method), "distill.method", "must be one of " + Methods.NAMES, distill.method);
+        require(p, METHODS.contains(distill.method), "distill.method", "must be one of " + METHODS, distill.method);
+        if (METHODS.contains(distill.method) && softLabels.featureTaps != null) {
+            try {
+                studentObjective();
+            } catch (IllegalArgumentException e) {
+                p.add((distill.objective.isEmpty() ? "distill.method " : "distill.objective ") + e.getMessage());
+            }
+        }
         require(p, distill.temperature > 0, "distill.temperature", "must be > 0", distill.temperature);
         require(p, distill.alpha >= 0 && distill.alpha <= 1, "distill.alpha", "must be in [0, 1]", distill.alpha);
         require(p, distill.epochs > 0, "distill.epochs", "must be > 0", distill.epochs);
@@ -157,12 +177,54 @@ public final class KdConfig {
         return p;
     }
 
-    /** The distillation methods the distill job accepts. */
-    public static final class Methods {
-        public static final List<String> NAMES = List.of("none", "kd");
+    /** The values {@code distill.method} accepts: the baseline and the registered distillation methods. */
+    public static final List<String> METHODS = Stream.concat(Stream.of(Methods.BASELINE),
+            Methods.names().stream()).toList();
 
-        private Methods() {
+    /**
+     * The KD student's objective: {@code distill.objective} when set, else the expansion of {@code distill.method}:
+     * <ul>
+     *   <li>{@code kd}: {@code {kd: {alpha, temperature}}}, Hinton's {@code alpha*CE + (1-alpha)*T^2*KL} in one head;</li>
+     *   <li>{@code dkd}, {@code dist}: {@code {ce: 1, M: {temperature}}};</li>
+     *   <li>{@code fitnets}, {@code at}, {@code sp}: {@code {ce: 1, M: {student_tap: F, teacher_tap: F}}} with F the
+     *       first of {@code soft_labels.feature_taps} (a feature map);</li>
+     *   <li>{@code rkd}, {@code pkt}: the same on the last of {@code soft_labels.feature_taps} (an embedding, when the
+     *       list ends with one);</li>
+     *   <li>{@code none}: {@code {ce: 1}}, the baseline.</li>
+     * </ul>
+     * Every method's other keys take their defaults ({@code bin/kd methods}).
+     *
+     * @throws IllegalArgumentException naming the term or key at fault
+     */
+    public Objective studentObjective() {
+        if (!distill.objective.isEmpty()) {
+            return Objective.parse(distill.objective);
         }
+        return objectiveFor(distill.method);
+    }
+
+    /** The expansion of one {@code distill.method} value, as {@link #studentObjective()} describes. */
+    public Objective objectiveFor(String method) {
+        Map<String, Object> terms = new LinkedHashMap<>();
+        List<String> taps = softLabels.featureTaps;
+        switch (method) {
+            case Methods.BASELINE -> terms.put("ce", 1.0);
+            case "kd" -> terms.put("kd", Map.of("alpha", distill.alpha, "temperature", distill.temperature));
+            case "dkd", "dist" -> {
+                terms.put("ce", 1.0);
+                terms.put(method, Map.of("temperature", distill.temperature));
+            }
+            default -> {
+                if (taps.isEmpty()) {
+                    throw new IllegalArgumentException(method + " needs a teacher feature tap in the store: list one in"
+                            + " soft_labels.feature_taps, or give distill.objective");
+                }
+                String tap = List.of("rkd", "pkt").contains(method) ? taps.get(taps.size() - 1) : taps.get(0);
+                terms.put("ce", 1.0);
+                terms.put(method, Map.of("student_tap", tap, "teacher_tap", tap));
+            }
+        }
+        return Objective.parse(terms);
     }
 
     private static void require(List<String> problems, boolean ok, String key, String rule, Object value) {

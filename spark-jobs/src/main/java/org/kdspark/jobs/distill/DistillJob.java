@@ -8,8 +8,10 @@ import java.util.Map;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
@@ -17,6 +19,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.models.Models;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.spark.TableImages;
@@ -24,6 +27,8 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -33,10 +38,12 @@ import scala.Tuple2;
  * Distributed distillation: trains the student on Spark with parameter averaging, from the image table and
  * the soft-label store, and evaluates it on the test split.
  *
- * <p>With method {@code kd} the student's labels are {@code [one-hot | teacher logits]} and its loss is
- * Hinton's; with {@code none} the identical student (same architecture, seed, data order, epochs) learns
- * from the hard labels alone: the baseline KD is measured against. The data order of each epoch is a
- * function of (seed, epoch) only, so both runs see the same minibatches.
+ * <p>The student is trained on an {@link Objective}, a weighted sum of distillation terms (one loss head each);
+ * the job reads exactly the store columns those terms need (the logits, feature taps) and checks, before any
+ * Spark work, that the store holds them in shapes the student can use. With the objective {@code {ce: 1}} the
+ * identical student (same architecture, seed, data order, epochs) learns from the hard labels alone: the
+ * baseline KD is measured against. The data order of each epoch is a function of (seed, epoch) only, so every
+ * run sees the same minibatches.
  */
 public final class DistillJob {
 
@@ -52,21 +59,40 @@ public final class DistillJob {
     private DistillJob() {
     }
 
-    /** Trains and saves the student called {@code name} (e.g. "kd", "baseline") with the config's distill section. */
+    /** Trains and saves the KD student called {@code name} (e.g. "kd") with the config's student objective. */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name) {
+        return run(spark, config, layout, name, config.distill.method, config.studentObjective());
+    }
+
+    /**
+     * Trains and saves the student called {@code name} on {@code objective}, with the config's distill section
+     * otherwise; {@code method} is the name the results carry (e.g. "none" for the baseline).
+     */
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, String method,
+            Objective objective) {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill;
-        boolean kd = !d.method.equals("none");
         Provenance store = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        Map<String, SoftLabelStore.Signal> held = SoftLabelStore.signals(store);
+        List<SoftLabelStore.Signal> signals = new ArrayList<>();
+        for (String signal : objective.teacherSignals()) {
+            SoftLabelStore.Signal s = held.get(signal);
+            if (s == null) {
+                throw new IllegalArgumentException("the objective '" + objective + "' needs the teacher signal '" + signal
+                        + "', but the soft-label store at " + layout.softLabels() + " holds " + held.keySet()
+                        + ": add it to soft_labels.feature_taps and re-run 'kd soft-labels'");
+            }
+            signals.add(s);
+        }
+        TeacherShapes teacherShapes = SoftLabelStore.shapes(held);
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         int numClasses = ((Number) store.details().get("num_classes")).intValue();
         Dataset<Row> images = spark.read().parquet(layout.images());
         Dataset<Row> labels = spark.read().parquet(layout.softLabels());
 
         Dataset<Row> train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
-                .join(labels.select(SoftLabelStore.ID, SoftLabelStore.LOGITS), ImageTable.ID)
-                .select(functions.col(ImageTable.ID), functions.col(ImageTable.PIXELS), functions.col(ImageTable.LABEL),
-                        functions.col(SoftLabelStore.LOGITS))
+                .join(labels.select(signalColumns(signals, SoftLabelStore.ID)), ImageTable.ID)
+                .select(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
         float[] teacherTestLogits = Evaluation.teacherLogits(labels, test.ids(), numClasses);
@@ -78,7 +104,7 @@ public final class DistillJob {
                         + " training images: re-run 'kd soft-labels' for this image table");
             }
             InputSpec spec = test.images().spec();
-            ComputationGraph student = org.kdspark.jobs.models.Models.student(d, spec, numClasses);
+            ComputationGraph student = Models.student(d, spec, numClasses, objective, teacherShapes);
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
             ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
@@ -88,7 +114,8 @@ public final class DistillJob {
             try {
                 for (int epoch = 1; epoch <= d.epochs; epoch++) {
                     long t0 = System.nanoTime();
-                    double loss = trainer.fitEpoch(minibatches(train, d.seed, epoch, workers, spec, numClasses, d.batchSizePerWorker, kd));
+                    double loss = trainer.fitEpoch(minibatches(train, d.seed, epoch, workers, new MinibatchBuilder(spec, numClasses,
+                            d.batchSizePerWorker, objective, teacherShapes, signals)));
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     double acc = Evaluation.evaluate(trainer.network(), test.images(), teacherTestLogits).accuracy();
                     history.add(new Epoch(epoch, loss, acc, trainExamples / seconds, seconds));
@@ -112,7 +139,8 @@ public final class DistillJob {
                     .withCount("train_examples", trainExamples)
                     .withCount("test_examples", test.images().count())
                     .withDetail("name", name)
-                    .withDetail("method", d.method)
+                    .withDetail("method", method)
+                    .withDetail("objective", objective.toString())
                     .withDetail("workers", workers)
                     .withDetail("test_accuracy", scores.accuracy())
                     .withDetail("seconds", (System.nanoTime() - start) / 1e9)
@@ -124,7 +152,7 @@ public final class DistillJob {
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
             files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
             org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, test.images());
-            return new Result(name, d.method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
+            return new Result(name, method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
                     trainExamples, history, layout.studentModel(name));
         } finally {
             train.unpersist();
@@ -135,15 +163,35 @@ public final class DistillJob {
      * The minibatches of one epoch. Rows are keyed by a hash of (id, seed, epoch), dealt to {@code workers}
      * partitions by key and sorted by key inside each: the order depends on nothing but the seed and epoch.
      */
-    static JavaRDD<MultiDataSet> minibatches(Dataset<Row> train, long seed, int epoch, int workers, InputSpec spec, int numClasses,
-            int batchSize, boolean withTeacher) {
-        return train
-                .select(functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch)).as("k"),
-                        functions.col(ImageTable.PIXELS), functions.col(ImageTable.LABEL), functions.col(SoftLabelStore.LOGITS))
+    static JavaRDD<MultiDataSet> minibatches(Dataset<Row> train, long seed, int epoch, int workers, MinibatchBuilder builder) {
+        Column key = functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch)).as("k");
+        List<Column> columns = new ArrayList<>(List.of(key));
+        for (String c : train.columns()) {
+            if (!c.equals(ImageTable.ID)) {
+                columns.add(functions.col(c));
+            }
+        }
+        return train.select(columns.toArray(Column[]::new))
                 .toJavaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getLong(0), (Row) org.apache.spark.sql.RowFactory.create(r.get(1), r.get(2), r.get(3))))
+                .mapToPair(r -> {
+                    Object[] values = new Object[r.size() - 1];
+                    for (int i = 1; i < r.size(); i++) {
+                        values[i - 1] = r.get(i);
+                    }
+                    return new Tuple2<>(r.getLong(0), (Row) RowFactory.create(values));
+                })
                 .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers))
-                .mapPartitions(new MinibatchBuilder(spec, numClasses, batchSize, withTeacher));
+                .mapPartitions(builder);
+    }
+
+    /** The {@code leading} columns followed by the signals' store columns, in order: the rows MinibatchBuilder reads. */
+    private static Column[] signalColumns(List<SoftLabelStore.Signal> signals, String... leading) {
+        List<Column> out = new ArrayList<>();
+        for (String c : leading) {
+            out.add(functions.col(c));
+        }
+        signals.forEach(s -> out.add(functions.col(s.column())));
+        return out.toArray(Column[]::new);
     }
 
     /** Deals long keys to partitions by their value modulo the partition count: balanced and deterministic. */

@@ -1,41 +1,57 @@
 package org.kdspark.jobs.distill;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
+import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.method.Minibatch;
+import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.method.TeacherShapes;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
- * Turns a partition of training rows {@code (pixels, label, logits)} into minibatch {@link MultiDataSet}s
- * for the student: features {@code [b, C, H, W]} in [0, 1]; labels {@code [b, K]} one-hot for the
- * baseline, or {@code [b, 2K]} = {@code [one-hot | teacher logits]} for Hinton KD.
+ * Turns a partition of training rows {@code (pixels, label, signal...)} into the student's minibatch
+ * {@link MultiDataSet}s: features {@code [b, C, H, W]} normalised by the input spec, and one label array per
+ * term of the objective, built by {@link Objective#labels} from the hard labels and the teacher signals the
+ * objective reads (the logits, feature taps decoded from their stored encoding).
  */
 public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, MultiDataSet> {
 
     private static final long serialVersionUID = 1L;
 
-    /** Column positions in the rows this builder reads. */
+    /** Column positions in the rows this builder reads; the signals follow from {@link #FIRST_SIGNAL} on. */
     public static final int PIXELS = 0;
     public static final int LABEL = 1;
-    public static final int LOGITS = 2;
+    public static final int FIRST_SIGNAL = 2;
 
     private final InputSpec spec;
     private final int numClasses;
     private final int batchSize;
-    private final boolean withTeacherLogits;
+    private final Objective objective;
+    private final TeacherShapes shapes;
+    private final List<SoftLabelStore.Signal> signals;
 
-    public MinibatchBuilder(InputSpec spec, int numClasses, int batchSize, boolean withTeacherLogits) {
+    /**
+     * @param signals the store signals carried by the rows, in column order from {@link #FIRST_SIGNAL}: those the
+     *                objective reads ({@link Objective#teacherSignals()})
+     */
+    public MinibatchBuilder(InputSpec spec, int numClasses, int batchSize, Objective objective, TeacherShapes shapes,
+            List<SoftLabelStore.Signal> signals) {
         this.spec = spec;
         this.numClasses = numClasses;
         this.batchSize = batchSize;
-        this.withTeacherLogits = withTeacherLogits;
+        this.objective = objective;
+        this.shapes = shapes;
+        this.signals = List.copyOf(signals);
     }
 
     @Override
@@ -63,21 +79,36 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
         }
         int n = batch.size();
         int values = spec.valuesPerImage();
-        int width = withTeacherLogits ? 2 * numClasses : numClasses;
         byte[] pixels = new byte[n * values];
-        float[] labels = new float[n * width];
+        int[] classes = new int[n];
+        Map<String, float[]> teacher = new HashMap<>();
+        for (SoftLabelStore.Signal s : signals) {
+            teacher.put(s.name(), new float[n * shapes.width(s.name())]);
+        }
         for (int i = 0; i < n; i++) {
             Row r = batch.get(i);
             System.arraycopy((byte[]) r.get(PIXELS), 0, pixels, i * values, values);
-            labels[i * width + r.getInt(LABEL)] = 1f;
-            if (withTeacherLogits) {
-                scala.collection.Seq<Object> logits = r.getSeq(LOGITS);
-                for (int c = 0; c < numClasses; c++) {
-                    labels[i * width + numClasses + c] = (Float) logits.apply(c);
+            classes[i] = r.getInt(LABEL);
+            for (int j = 0; j < signals.size(); j++) {
+                SoftLabelStore.Signal s = signals.get(j);
+                float[] target = teacher.get(s.name());
+                int width = target.length / n;
+                if (s.encoding() == null) {
+                    scala.collection.Seq<Object> logits = r.getSeq(FIRST_SIGNAL + j);
+                    for (int c = 0; c < width; c++) {
+                        target[i * width + c] = (Float) logits.apply(c);
+                    }
+                } else {
+                    int decoded = s.encoding().decodeInto((byte[]) r.get(FIRST_SIGNAL + j), target, i * width);
+                    if (decoded != width) {
+                        throw new IllegalStateException("column " + s.column() + " of the soft-label store holds "
+                                + decoded + " values in a row, but its provenance says shape "
+                                + java.util.Arrays.toString(s.shape()) + ": re-run 'kd soft-labels'");
+                    }
                 }
             }
         }
-        INDArray l = Nd4j.create(labels, new long[] {n, width}, 'c');
-        return new org.nd4j.linalg.dataset.MultiDataSet(spec.toInput(pixels, 0, n), l);
+        INDArray[] labels = objective.labels(new Minibatch(classes, numClasses, shapes, teacher, DataType.FLOAT));
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {spec.toInput(pixels, 0, n)}, labels);
     }
 }

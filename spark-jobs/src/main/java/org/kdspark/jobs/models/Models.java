@@ -7,7 +7,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
-import org.kdspark.kd.loss.KnowledgeDistillationLoss;
+import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.train.BatchAugmenter;
 import org.kdspark.kd.train.LabelSource;
 import org.kdspark.kd.train.LocalTrainer;
@@ -31,12 +32,14 @@ public final class Models {
     }
 
     /**
-     * The student: Hinton's loss on its raw logits. The baseline ({@code method: none}) is the identical graph;
-     * it is fed one-hot labels only, for which the loss is plain cross-entropy.
+     * The student: the configured architecture with one loss head per term of {@code objective}, reading the
+     * student's taps and labelled from the teacher signals whose shapes are {@code teacher}. The baseline is the same
+     * architecture, seed and data order with the objective {@code {ce: 1}}.
      */
-    public static ComputationGraph student(KdConfig.Distill d, InputSpec spec, int numClasses) {
+    public static ComputationGraph student(KdConfig.Distill d, InputSpec spec, int numClasses, Objective objective,
+            TeacherShapes teacher) {
         return ModelZoo.build(d.student, withLearningRate(d.studentParams, d.learningRate), spec, numClasses, d.seed,
-                OutputHead.onLogits(new KnowledgeDistillationLoss(d.alpha, d.temperature))).init();
+                objective.heads(teacher)).init();
     }
 
     /** Trains the teacher on the one-hot labels of {@code data} in this JVM, printing one line per epoch. */

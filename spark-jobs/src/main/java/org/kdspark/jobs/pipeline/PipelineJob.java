@@ -11,6 +11,7 @@ import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.method.Methods;
 
 /**
  * The whole offline-KD pipeline in one Spark application: ingest, teacher (reused when unchanged), soft
@@ -47,11 +48,12 @@ public final class PipelineJob {
 
         step(4, "baseline student (hard labels only)");
         KdConfig baselineConfig = ConfigLoader.parse(ConfigLoader.toYaml(config), "pipeline");
-        baselineConfig.distill.method = "none";
+        baselineConfig.distill.method = Methods.BASELINE;
+        baselineConfig.distill.objective.clear();
         DistillJob.Result baseline = DistillJob.run(spark, baselineConfig, layout, "baseline");
         System.out.printf(Locale.ROOT, "  baseline test accuracy %.4f%n", baseline.scores().accuracy());
 
-        step(5, "KD student (" + config.distill.method + ")");
+        step(5, "KD student (" + config.distill.method + "): " + config.studentObjective());
         DistillJob.Result kd = DistillJob.run(spark, config, layout, "kd");
         System.out.printf(Locale.ROOT, "  KD test accuracy %.4f (%+.2f points over the baseline)%n", kd.scores().accuracy(),
                 100 * (kd.scores().accuracy() - baseline.scores().accuracy()));

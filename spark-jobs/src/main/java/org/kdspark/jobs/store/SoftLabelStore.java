@@ -5,9 +5,14 @@ import static org.apache.spark.sql.types.DataTypes.FloatType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.method.TeacherShapes;
+import org.kdspark.kd.provenance.Provenance;
 
 /**
  * The soft-label store written by {@code soft-labels}: one row per image, the teacher's raw logits (not
@@ -42,6 +47,39 @@ public final class SoftLabelStore {
 
     public static String featureColumn(String tap) {
         return FEATURE_PREFIX + tap.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    /**
+     * A teacher signal held by the store: its column, its per-example shape and, for a feature tap, its encoding
+     * ({@code null} for the logits, a plain {@code array<float>}).
+     */
+    public record Signal(String name, String column, int[] shape, TensorEncoding encoding) implements java.io.Serializable {
+    }
+
+    /**
+     * The signals a store holds, from its provenance: {@value #LOGITS} first, then the feature taps in stored order.
+     */
+    public static Map<String, Signal> signals(Provenance store) {
+        Map<String, Signal> out = new LinkedHashMap<>();
+        int numClasses = ((Number) store.details().get("num_classes")).intValue();
+        out.put(LOGITS, new Signal(LOGITS, LOGITS, new int[] {numClasses}, null));
+        Object features = store.details().getOrDefault("features", Map.of());
+        if (features instanceof Map<?, ?> f) {
+            f.forEach((tap, value) -> {
+                Map<?, ?> d = (Map<?, ?>) value;
+                int[] shape = ((List<?>) d.get("shape")).stream().mapToInt(x -> ((Number) x).intValue()).toArray();
+                out.put(String.valueOf(tap), new Signal(String.valueOf(tap), String.valueOf(d.get("column")), shape,
+                        TensorEncoding.fromConfig(String.valueOf(d.get("encoding")))));
+            });
+        }
+        return out;
+    }
+
+    /** The per-example shapes of a store's signals, as the distillation methods see them. */
+    public static TeacherShapes shapes(Map<String, Signal> signals) {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        signals.forEach((name, signal) -> shapes.put(name, signal.shape()));
+        return new TeacherShapes(shapes);
     }
 
     public static StructType schema(List<String> taps) {

@@ -42,7 +42,7 @@ class ConfigLoaderTest {
     void outOfRangeValuesAreAllReportedWithAllowedValues() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("distill:\n  method: magic\n  alpha: 1.5\n", "x.yaml"));
-        assertTrue(e.getMessage().contains("distill.method must be one of [none, kd], got 'magic'"), e.getMessage());
+        assertTrue(e.getMessage().contains("distill.method must be one of [none, kd, dkd, dist, fitnets, at, sp, rkd, pkt], got 'magic'"), e.getMessage());
         assertTrue(e.getMessage().contains("distill.alpha must be in [0, 1], got 1.5"), e.getMessage());
     }
 
@@ -57,6 +57,20 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("distill.temperatur=2")));
         assertTrue(e.getMessage().contains("distill.temperatur"), e.getMessage());
         assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("no-equals-sign")));
+    }
+
+    @Test
+    void aBadObjectiveOrAMethodWithoutItsSignalFailsAtLoadNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("distill:\n  objective:\n    ce: 1\n    kd: {temprature: 4}\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("distill.objective") && e.getMessage().contains("temprature")
+                && e.getMessage().contains("temperature"), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("soft_labels:\n  feature_taps: []\ndistill:\n  method: at\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("distill.method") && e.getMessage().contains("soft_labels.feature_taps"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  method: fitnet\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("fitnets"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,131 @@
+package org.kdspark.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.distill.DistillJob;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.method.Methods;
+
+/**
+ * The methods benchmark: the baseline and each distillation method train the same student, for the same epochs
+ * and, per seed, on the same data order, from one teacher's soft-label store; test accuracy is reported as mean
+ * and standard deviation over the seeds. The image table, teacher and store are built (or reused) in the run
+ * directory first, exactly as the pipeline does.
+ */
+public final class MethodsBench {
+
+    /** One method's figures over the seeds. */
+    public record Row(String method, String objective, List<Double> accuracies, List<Double> trainSeconds) {
+
+        public double mean() {
+            return accuracies.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        /** The sample standard deviation (n - 1); 0 for a single seed. */
+        public double std() {
+            int n = accuracies.size();
+            if (n < 2) {
+                return 0;
+            }
+            double m = mean();
+            return Math.sqrt(accuracies.stream().mapToDouble(a -> (a - m) * (a - m)).sum() / (n - 1));
+        }
+    }
+
+    /** What a benchmark run measured. */
+    public record Result(double teacherAccuracy, long teacherParams, long studentParams, List<Long> seeds, List<Row> rows,
+            KdConfig config) {
+
+        /** The baseline's row. */
+        public Row baseline() {
+            return rows.stream().filter(r -> r.method().equals(Methods.BASELINE)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the benchmark has no baseline row"));
+        }
+    }
+
+    private MethodsBench() {
+    }
+
+    /**
+     * Runs the benchmark. {@code methods} are {@code distill.method} values; the baseline {@code none} is added
+     * first when missing. Students are written under {@code OUTPUT/students/bench-METHOD-sSEED/}.
+     */
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, List<String> methods, List<Long> seeds) {
+        List<String> all = new ArrayList<>();
+        all.add(Methods.BASELINE);
+        methods.stream().filter(m -> !m.equals(Methods.BASELINE)).forEach(all::add);
+        for (String m : all) {
+            config.objectiveFor(m); // fails before any work for an unknown method or a missing feature tap
+        }
+        IngestJob.run(spark, config, layout);
+        TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
+        SoftLabelJob.run(spark, config, layout);
+
+        Map<String, List<Double>> accuracies = new LinkedHashMap<>();
+        Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        long studentParams = 0;
+        for (long seed : seeds) {
+            for (String method : all) {
+                KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
+                c.distill.seed = seed;
+                c.distill.method = method;
+                c.distill.objective.clear();
+                DistillJob.Result r = DistillJob.run(spark, c, layout, "bench-" + method + "-s" + seed);
+                accuracies.computeIfAbsent(method, k -> new ArrayList<>()).add(r.scores().accuracy());
+                seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(r.trainSeconds());
+                studentParams = r.params();
+                System.out.printf(Locale.ROOT, "bench methods: seed %d  %-8s test accuracy %.4f  (%.0f s)%n", seed, method,
+                        r.scores().accuracy(), r.trainSeconds());
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String m : all) {
+            rows.add(new Row(m, config.objectiveFor(m).toString(), accuracies.get(m), seconds.get(m)));
+        }
+        return new Result(teacher.accuracy(), teacher.params(), studentParams, List.copyOf(seeds), rows, config);
+    }
+
+    /** The result as Markdown: the table, the settings, and what did and did not help. */
+    public static String markdown(Result r, String command) {
+        KdConfig.Distill d = r.config().distill;
+        Row base = r.baseline();
+        StringBuilder md = new StringBuilder();
+        md.append("# Distillation methods on Fashion-MNIST\n\n");
+        md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s` (%,d parameters), "
+                + "%d epochs, batch %d per worker, learning rate %s, seeds %s; each seed fixes the initialisation and the data "
+                + "order, identical for every method.%n%n", r.config().teacher.architecture, r.teacherParams(),
+                100 * r.teacherAccuracy(), d.student, r.studentParams(), d.epochs, d.batchSizePerWorker, d.learningRate, r.seeds()));
+        md.append("| method | objective | test accuracy, mean ± std | vs baseline | per seed | train time per run |\n");
+        md.append("|---|---|---:|---:|---|---:|\n");
+        for (Row row : r.rows()) {
+            md.append(String.format(Locale.ROOT, "| %s | `%s` | %.2f%% ± %.2f | %s | %s | %.0f s |%n", row.method(), row.objective(),
+                    100 * row.mean(), 100 * row.std(),
+                    row == base ? "-" : String.format(Locale.ROOT, "%+.2f", 100 * (row.mean() - base.mean())),
+                    String.join(", ", row.accuracies().stream().map(a -> String.format(Locale.ROOT, "%.2f", 100 * a)).toList()),
+                    row.trainSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+        }
+        List<String> helped = new ArrayList<>();
+        List<String> notHelped = new ArrayList<>();
+        for (Row row : r.rows()) {
+            if (row != base) {
+                (row.mean() > base.mean() ? helped : notHelped).add(row.method());
+            }
+        }
+        Row best = r.rows().stream().filter(x -> x != base).max((a, b) -> Double.compare(a.mean(), b.mean())).orElse(base);
+        md.append(String.format(Locale.ROOT, "%nBest: `%s`, %+.2f points over the baseline in mean test accuracy. ", best.method(),
+                100 * (best.mean() - base.mean())));
+        md.append("Above the baseline: ").append(helped.isEmpty() ? "none" : String.join(", ", helped)).append(". ");
+        md.append("Not above it with these settings: ").append(notHelped.isEmpty() ? "none" : String.join(", ", notHelped))
+                .append(".\n\nRegenerate with:\n\n```bash\n").append(command).append("\n```\n");
+        return md.toString();
+    }
+}

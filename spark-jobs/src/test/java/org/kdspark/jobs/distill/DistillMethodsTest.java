@@ -1,0 +1,102 @@
+package org.kdspark.jobs.distill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.provenance.Provenance;
+
+/**
+ * Every distillation method, and a weighted sum of them, trains the student in the distill job on a real
+ * Fashion-MNIST slice, reading the teacher signals it needs (logits, the {@code block2} feature map, the
+ * {@code embedding}) from a real soft-label store.
+ */
+class DistillMethodsTest {
+
+    @TempDir
+    static Path dir;
+    private static SparkSession spark;
+    private static RunLayout layout;
+
+    @BeforeAll
+    static void storeFromATeacherTrainedOnASlice() {
+        spark = TestSpark.session();
+        layout = new RunLayout(dir.toUri().toString());
+        KdConfig config = config("kd");
+        IngestJob.run(spark, config, layout);
+        TeacherJob.run(spark, config, layout);
+        SoftLabelJob.run(spark, config, layout);
+    }
+
+    /** The quick config on 2,000 training and 500 test images, a one-epoch teacher, two student epochs. */
+    private static KdConfig config(String method) {
+        KdConfig c = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
+                List.of("output=" + dir.toUri(), "dataset.train_limit=2000", "dataset.test_limit=500", "teacher.epochs=1",
+                        "soft_labels.feature_taps=[block2, embedding]", "distill.epochs=2", "distill.method=" + method));
+        return c;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "kd", "dkd", "dist", "fitnets", "at", "sp", "rkd", "pkt"})
+    void eachMethodTrainsTheStudentFromTheStore(String method) throws Exception {
+        KdConfig config = config(method);
+
+        DistillJob.Result r = DistillJob.run(spark, config, layout, method);
+
+        assertEquals(method, r.method());
+        assertEquals(2, r.history().size());
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(),
+                method + ": the objective's mean loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, method + ": test accuracy " + r.scores().accuracy() + " (chance is 0.1)");
+        Provenance p = Provenance.fromJson(Files.readString(dir.resolve("students/" + method + "/provenance.json")));
+        assertEquals(config.studentObjective().toString(), p.details().get("objective"));
+    }
+
+    @Test
+    void aWeightedSumOfTermsTrainsWithEveryTermInTheProvenance() throws Exception {
+        KdConfig config = config("kd");
+        Map<String, Object> objective = new LinkedHashMap<>();
+        objective.put("ce", 0.5);
+        objective.put("kd", Map.of("weight", 0.5, "temperature", 4.0));
+        objective.put("at", Map.of("student_tap", "block2"));
+        config.distill.objective = objective;
+
+        DistillJob.Result r = DistillJob.run(spark, config, layout, "ce-kd-at");
+
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy());
+        String formula = (String) Provenance.fromJson(Files.readString(dir.resolve("students/ce-kd-at/provenance.json")))
+                .details().get("objective");
+        assertTrue(formula.contains("CE(y,softmax(s))") && formula.contains("KL(") && formula.contains("block2"), formula);
+    }
+
+    @Test
+    void aSignalTheStoreLacksFailsBeforeTrainingAndSaysHowToAddIt() {
+        KdConfig config = config("kd");
+        config.distill.objective = new LinkedHashMap<>(Map.of("ce", 1.0, "at", Map.of("student_tap", "block1")));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DistillJob.run(spark, config, layout, "missing"));
+
+        assertTrue(e.getMessage().contains("'block1'") && e.getMessage().contains("soft_labels.feature_taps"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("students/missing")), "nothing is written");
+    }
+}
