@@ -30,6 +30,7 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.model.GraphOutputs;
+import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.provenance.Provenance;
@@ -93,6 +94,18 @@ class OnnxModelExportTest {
         assertEquals(layout.studentDir("kd") + "/model.onnx", r.file());
         assertTrue(files.exists(r.file()));
         assertEquals(List.of("output", "logits"), r.outputs());
+    }
+
+    @Test
+    void aStudentWithExtraLossHeadsExportsToo() {
+        // fitnets adds a regressor and a loss head beside the logits: they export (and verify) as further outputs
+        KdConfig c = ConfigLoader.load(null, List.of("distill.method=fitnets", "soft_labels.feature_taps=[block2]"));
+        ComputationGraph student = Models.student(c.distill, SPEC, 4, c.studentObjective(),
+                new TeacherShapes(java.util.Map.of("logits", new int[] {4}, "block2", new int[] {16, 4, 4})));
+        String zip = layout.studentModel("fitnets");
+        files.writeBytes(zip, ModelFiles.toZip(student, Provenance.of("student", 1, "test"), false));
+        OnnxModelExport.Result r = OnnxModelExport.nextToStudent(files, zip, student, Provenance.of("student", 1, "test"), test);
+        assertTrue(r != null && r.outputs().contains("logits") && r.outputs().size() > 2, String.valueOf(r));
     }
 
     @Test
