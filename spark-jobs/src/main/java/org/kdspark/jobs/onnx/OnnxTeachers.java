@@ -78,13 +78,14 @@ public final class OnnxTeachers {
             return Optional.of(new OnnxTeacher(r.bytes(), r.sha256(), teacherUri, OnnxClassifier.LOGITS, cuda,
                     Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
                             "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff())));
-        } catch (OnnxVerificationException | UnsupportedModelException e) {
+        } catch (OnnxVerificationException | UnsupportedModelException | IllegalStateException | LinkageError e) {
+            // not verified, not exportable, or ONNX Runtime cannot run here (its natives do not load)
             if (config.backend.equals("onnx")) {
                 throw new IllegalStateException("soft_labels.backend onnx: the teacher's ONNX export cannot be used: " + e.getMessage()
                         + " (soft_labels.backend: auto falls back to DL4J instead)", e);
             }
-            System.err.println("WARNING: soft-labels: labelling with DL4J, not ONNX Runtime: the teacher's ONNX export does not "
-                    + "verify: " + e.getMessage());
+            System.err.println("WARNING: soft-labels: labelling with DL4J, not ONNX Runtime: the teacher's ONNX export cannot be "
+                    + "used: " + e.getMessage());
             return Optional.empty();
         }
     }
