@@ -144,6 +144,28 @@ class OnnxModelExportTest {
         assertTrue(device.getMessage().contains("soft_labels.onnx_device") && device.getMessage().contains("cuda"), device.getMessage());
     }
 
+    @Test
+    void aTeacherThatDoesNotExportFallsBackToDl4jUnderAutoAndFailsUnderOnnx() {
+        // Upsampling2D has no ONNX conversion: auto labels with DL4J (with a warning), onnx stops naming the layer
+        ComputationGraph odd = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("input")
+                .addLayer("up", new org.deeplearning4j.nn.conf.layers.Upsampling2D.Builder(2).build(), "input")
+                .addLayer("logits", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(4)
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build(), "up")
+                .addLayer("output", new org.deeplearning4j.nn.conf.layers.LossLayer.Builder().build(), "logits")
+                .setOutputs("output")
+                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(16, 16, 3)).build());
+        odd.init();
+        KdConfig.SoftLabels s = new KdConfig.SoftLabels();
+        s.backend = "auto";
+        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), odd, null, List.of(), () -> test, "test split"));
+        s.backend = "onnx";
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), odd, null, List.of(), () -> test, "test split"));
+        assertTrue(e.getMessage().contains("'up'") && e.getMessage().contains("Upsampling2D") && e.getMessage().contains("auto"),
+                e.getMessage());
+    }
+
     private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
         return OnnxTeachers.resolve(s, files, layout.teacherModel(), teacher, null, List.of("block2"), () -> test, "test split");
     }
