@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.loss.KnowledgeDistillationLoss;
+import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.train.LabelSource;
 import org.kdspark.kd.train.LocalTrainer;
 import org.kdspark.kd.zoo.ModelZoo;
@@ -37,9 +39,9 @@ public final class StudentKdExperiment {
         LabeledImages test = TeacherRecipeExperiment.load("t10k", 0);
         ComputationGraph teacher = ComputationGraph.load(new File(run.get("teacher")), false);
         long t0 = System.nanoTime();
-        float[][] teacherLogits = LocalTrainer.logits(teacher, train, 500);
+        float[][] teacherLogits = rows(GraphOutputs.activations(teacher, train, GraphOutputs.LOGITS, 500), 10);
         double tInfer = (System.nanoTime() - t0) / 1e9;
-        double teacherAcc = LocalTrainer.accuracy(teacher, test, 500);
+        double teacherAcc = accuracy(teacher, test);
         System.out.printf("TEACHER test acc %.4f; train logits for %d images in %.1f s (%.0f img/s)%n", teacherAcc,
                 train.count(), tInfer, train.count() / tInfer);
         int epochs = Integer.parseInt(run.get("epochs"));
@@ -57,7 +59,7 @@ public final class StudentKdExperiment {
                 List<Double> accs = new ArrayList<>();
                 List<Double> secs = new ArrayList<>();
                 LocalTrainer.fit(net, train, labels, new LocalTrainer.Options(epochs, batch, seed), s -> {
-                    double acc = LocalTrainer.accuracy(net, test, 500);
+                    double acc = accuracy(net, test);
                     accs.add(acc);
                     secs.add(s.seconds());
                     System.out.printf("%s seed=%d %s test acc %.4f%n", mode, seed, s, acc);
@@ -79,5 +81,17 @@ public final class StudentKdExperiment {
             sb.append(i == 0 ? "" : ", ").append(String.format(v.get(i) < 1 ? "%.4f" : "%.1f", v.get(i)));
         }
         return sb.append(']').toString();
+    }
+
+    private static double accuracy(ComputationGraph net, LabeledImages test) {
+        return Metrics.accuracy(GraphOutputs.activations(net, test, GraphOutputs.LOGITS, 500), test.labels());
+    }
+
+    private static float[][] rows(float[] flat, int width) {
+        float[][] out = new float[flat.length / width][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * width, (i + 1) * width);
+        }
+        return out;
     }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.kd.data.IdxReader;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.eval.Metrics;
+import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.train.BatchAugmenter;
 import org.kdspark.kd.train.LabelSource;
 import org.kdspark.kd.train.LocalTrainer;
@@ -65,7 +67,7 @@ public final class TeacherRecipeExperiment {
             String acc = "";
             if (s.epoch() % evalEvery == 0 || s.epoch() == epochs) {
                 long t0 = System.nanoTime();
-                double a = LocalTrainer.accuracy(net, test, 500);
+                double a = Metrics.accuracy(GraphOutputs.activations(net, test, GraphOutputs.LOGITS, 500), test.labels());
                 accs.add(a);
                 acc = String.format(" test acc %.4f (eval %.1f s)", a, (System.nanoTime() - t0) / 1e9);
             }

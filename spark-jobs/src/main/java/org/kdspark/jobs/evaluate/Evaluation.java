@@ -12,7 +12,6 @@ import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.GraphOutputs;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Scores a model on the test split: accuracy, NLL, calibration, and agreement with the teacher. */
 public final class Evaluation {
@@ -30,19 +29,7 @@ public final class Evaluation {
 
     /** Raw logits of {@code graph} on every image of {@code images}, row-major. */
     public static float[] logits(ComputationGraph graph, LabeledImages images) {
-        float[] out = null;
-        int k = 0;
-        for (int first = 0; first < images.count(); first += BATCH) {
-            int n = Math.min(BATCH, images.count() - first);
-            INDArray a = GraphOutputs.activations(graph, images.spec().toInput(images.pixels(), first, n), List.of(GraphOutputs.LOGITS))[0];
-            float[] batch = a.dup('c').data().asFloat();
-            if (out == null) {
-                k = batch.length / n;
-                out = new float[images.count() * k];
-            }
-            System.arraycopy(batch, 0, out, first * k, batch.length);
-        }
-        return out;
+        return GraphOutputs.activations(graph, images, GraphOutputs.LOGITS, BATCH);
     }
 
     public static Scores evaluate(ComputationGraph graph, LabeledImages images, float[] teacherLogits) {
