@@ -37,13 +37,21 @@ public record InputSpec(int channels, int height, int width) implements java.io.
      * float NCHW array with values in [0, 1].
      */
     public INDArray toInput(byte[] pixels, int first, int count) {
+        return Nd4j.create(toFloats(pixels, first, count), shape(count), 'c').castTo(DataType.FLOAT);
+    }
+
+    /**
+     * The same normalisation as {@link #toInput}, as a plain NCHW float array: the input of runtimes that do not
+     * take ND4J arrays (ONNX Runtime).
+     */
+    public float[] toFloats(byte[] pixels, int first, int count) {
         int n = valuesPerImage();
         float[] values = new float[count * n];
         int offset = first * n;
         for (int i = 0; i < values.length; i++) {
             values[i] = (pixels[offset + i] & 0xFF) / 255f;
         }
-        return Nd4j.create(values, shape(count), 'c').castTo(DataType.FLOAT);
+        return values;
     }
 
     @Override

@@ -51,10 +51,55 @@ public final class OnnxModel implements AutoCloseable {
 
     /** Loads a model held in memory. */
     public static OnnxModel open(byte[] model, int intraOpThreads) {
-        try (OrtSession.SessionOptions options = OnnxRuntimeEnvironment.cpuOptions(intraOpThreads)) {
+        return open(model, intraOpThreads, false);
+    }
+
+    /**
+     * Loads a model held in memory, on the CPU or, with {@code cuda}, on CUDA device 0 (which needs the
+     * {@code -Pgpu-onnx} build and a usable GPU: {@link OnnxRuntimeEnvironment#cudaOptions} says what is missing).
+     */
+    public static OnnxModel open(byte[] model, int intraOpThreads, boolean cuda) {
+        try (OrtSession.SessionOptions options = cuda ? OnnxRuntimeEnvironment.cudaOptions(0, intraOpThreads)
+                : OnnxRuntimeEnvironment.cpuOptions(intraOpThreads)) {
             return new OnnxModel(OnnxRuntimeEnvironment.get().createSession(model, options));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        }
+    }
+
+    /** The input's declared shape; dynamic dimensions (the batch) are -1. */
+    public long[] inputShape() {
+        try {
+            return ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+        } catch (OrtException e) {
+            throw new IllegalStateException("cannot read the ONNX model's input", e);
+        }
+    }
+
+    /** One output tensor, flattened in c order, with its shape (batch first). */
+    public record FlatTensor(float[] values, long[] shape) {
+    }
+
+    /**
+     * The named outputs for a float input of {@code shape} held in {@code input}, in the order asked: the path
+     * without ND4J, for batch inference loops.
+     */
+    public List<FlatTensor> run(float[] input, long[] shape, List<String> names) {
+        try (OnnxTensor tensor = OnnxTensor.createTensor(OnnxRuntimeEnvironment.get(), FloatBuffer.wrap(input), shape);
+             OrtSession.Result result = session.run(Map.of(inputName, tensor), new LinkedHashSet<>(names))) {
+            List<FlatTensor> out = new java.util.ArrayList<>(names.size());
+            for (String name : names) {
+                OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow(() -> new IllegalArgumentException(
+                        "the ONNX model has no output '" + name + "'; outputs: " + outputNames));
+                FloatBuffer fb = t.getFloatBuffer();
+                float[] values = new float[fb.remaining()];
+                fb.get(values);
+                out.add(new FlatTensor(values, t.getInfo().getShape()));
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on input " + Arrays.toString(shape) + ": "
+                    + e.getMessage(), e);
         }
     }
 

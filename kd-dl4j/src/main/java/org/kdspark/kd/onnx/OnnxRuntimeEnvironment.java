@@ -1,10 +1,14 @@
 package org.kdspark.kd.onnx;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 
 /**
@@ -85,6 +89,47 @@ public final class OnnxRuntimeEnvironment {
         } catch (OrtException e) {
             options.close();
             throw new IllegalStateException("cannot configure ONNX Runtime session options", e);
+        }
+    }
+
+    /** Whether this build's ONNX Runtime has the CUDA execution provider (the {@code -Pgpu-onnx} build has). */
+    public static boolean cudaBuild() {
+        get();
+        EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
+        return providers.contains(OrtProvider.CUDA);
+    }
+
+    /**
+     * CPU options plus the CUDA execution provider on {@code deviceId}. Refuses with a message saying what is
+     * missing: the CUDA-enabled ONNX Runtime (build with {@code -Pgpu-onnx}), an NVIDIA GPU, or the CUDA 12 /
+     * cuDNN 9 libraries. Nodes CUDA cannot run fall back to the CPU provider, as ONNX Runtime does by default.
+     */
+    public static OrtSession.SessionOptions cudaOptions(int deviceId, int intraOpThreads) {
+        if (!cudaBuild()) {
+            throw new GpuUnavailableException("this build's ONNX Runtime is the CPU-only one (providers "
+                    + OrtEnvironment.getAvailableProviders() + "): rebuild with './mvnw -Pgpu-onnx package' to use "
+                    + "com.microsoft.onnxruntime:onnxruntime_gpu, or set soft_labels.onnx_device: cpu");
+        }
+        OrtSession.SessionOptions options = cpuOptions(intraOpThreads);
+        try {
+            options.addCUDA(deviceId);
+            return options;
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            options.close();
+            String gpu = Files.exists(Path.of("/dev/nvidia" + deviceId)) ? "/dev/nvidia" + deviceId + " exists"
+                    : "no NVIDIA GPU device (/dev/nvidia" + deviceId + " is missing)";
+            throw new GpuUnavailableException("ONNX Runtime cannot use CUDA device " + deviceId + " (" + gpu + "): "
+                    + e.getMessage() + ". The GPU build needs an NVIDIA GPU with its driver, CUDA 12 and cuDNN 9 "
+                    + "libraries on the library path (LD_LIBRARY_PATH); without one, set soft_labels.onnx_device: cpu");
+        }
+    }
+
+    /** No usable GPU for ONNX Runtime: the message says what is missing and what to do. */
+    public static final class GpuUnavailableException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public GpuUnavailableException(String message) {
+            super(message);
         }
     }
 }

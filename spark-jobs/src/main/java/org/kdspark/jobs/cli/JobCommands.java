@@ -8,6 +8,7 @@ import org.kdspark.jobs.evaluate.EvaluateJob;
 import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.pipeline.PipelineJob;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
@@ -118,11 +119,27 @@ final class JobCommands {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Write OUTPUT/export/ for the notebooks: soft_labels.csv, thumbnails_SPLIT.bin/.json and export.json (no Parquet reader needed).")
+            description = {"--format notebook (default): write OUTPUT/export/ for the notebooks: soft_labels.csv, thumbnails_SPLIT.bin/.json and export.json (no Parquet reader needed).",
+                "--format onnx: write a DL4J model of the run as an ONNX file (opset 13, dynamic batch), verified against DL4J on the run's test images (max abs logit difference <= 1e-4, same argmax) or refused naming the layer and the difference."})
     static final class Export extends SparkCommand {
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "notebook",
+                description = "notebook or onnx (default: ${DEFAULT-VALUE}).")
+        String format;
+
         @Option(names = "--thumbnails", paramLabel = "N", defaultValue = "256",
-                description = "Images copied per split, 0 to " + NotebookExport.MAX_THUMBNAILS_PER_SPLIT + " (default: ${DEFAULT-VALUE}).")
+                description = "notebook: images copied per split, 0 to " + NotebookExport.MAX_THUMBNAILS_PER_SPLIT + " (default: ${DEFAULT-VALUE}).")
         int thumbnails;
+
+        @Option(names = "--model", paramLabel = "M",
+                description = "onnx: 'teacher', a student name under OUTPUT/students/ (e.g. kd), or the path of a DL4J model zip.")
+        String model;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "onnx: the ONNX file to write (default: model.onnx next to the model zip).")
+        String out;
+
+        @Option(names = "--taps", paramLabel = "VERTEX", split = ",",
+                description = "onnx: vertices exported as extra outputs beside 'logits', e.g. --taps block2,embedding.")
+        java.util.List<String> taps = new java.util.ArrayList<>();
 
         @Override
         String job() {
@@ -131,9 +148,23 @@ final class JobCommands {
 
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
-            NotebookExport.Result r = NotebookExport.run(spark, layout, thumbnails);
-            return String.format(Locale.ROOT, "export: %d soft-label rows, %d classes, thumbnails %s, %,d bytes, %.1f s -> %s", r.rows(),
-                    r.numClasses(), r.thumbnails(), r.bytes(), r.seconds(), r.directory());
+            switch (format) {
+                case "notebook" -> {
+                    NotebookExport.Result r = NotebookExport.run(spark, layout, thumbnails);
+                    return String.format(Locale.ROOT, "export: %d soft-label rows, %d classes, thumbnails %s, %,d bytes, %.1f s -> %s", r.rows(),
+                            r.numClasses(), r.thumbnails(), r.bytes(), r.seconds(), r.directory());
+                }
+                case "onnx" -> {
+                    if (model == null) {
+                        throw new IllegalArgumentException("--format onnx needs --model (teacher, a student name, or a model zip)");
+                    }
+                    OnnxModelExport.Result r = OnnxModelExport.run(spark, layout, model, out, taps);
+                    return String.format(Locale.ROOT, "export: %s -> %s (%,d bytes, outputs %s), verified on %d test images, "
+                            + "max abs diff %.3g, same argmax, %.1f s", r.source(), r.file(), r.bytes(), r.outputs(), r.verifiedImages(),
+                            r.maxAbsDiff(), r.seconds());
+                }
+                default -> throw new IllegalArgumentException("--format must be notebook or onnx, got '" + format + "'");
+            }
         }
     }
 }

@@ -40,6 +40,13 @@ public final class KdCli {
                 err.flush();
                 return 2;
             }
+            if (e instanceof org.kdspark.kd.onnx.OnnxVerificationException || e instanceof org.kdspark.kd.onnx.UnsupportedModelException
+                    || e instanceof org.kdspark.kd.onnx.OnnxRuntimeEnvironment.GpuUnavailableException) {
+                // the message names the layer and difference, or what is missing: a stack trace adds nothing
+                err.println("kd " + cmd.getCommandName() + " failed: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
             err.println("kd " + cmd.getCommandName() + " failed: " + e);
             e.printStackTrace(err);
             err.flush();

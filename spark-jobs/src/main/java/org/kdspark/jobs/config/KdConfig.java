@@ -82,7 +82,26 @@ public final class KdConfig {
         public List<String> featureTaps = new ArrayList<>(List.of("block2"));
         /** {@code float16} or {@code float32} for feature maps. */
         public String featureEncoding = "float16";
+        /**
+         * Who runs the teacher: {@code dl4j}; {@code onnx} (ONNX Runtime on the DL4J teacher's verified ONNX export,
+         * or on {@link #teacherOnnx}; an export that does not verify is an error); {@code auto} (like {@code onnx},
+         * but an export that does not verify falls back to DL4J with a warning).
+         */
+        public String backend = "dl4j";
+        /** Where ONNX Runtime runs: {@code cpu}, or {@code cuda} (GPU 0; needs the {@code -Pgpu-onnx} build). */
+        public String onnxDevice = "cpu";
+        /**
+         * An external ONNX classifier to label with instead of the run's DL4J teacher (any Hadoop URI or local
+         * path): one float input {@code [N, C, H, W]} taking pixels scaled to [0, 1], an output of raw logits
+         * ({@code logits} if it has one, else its first output), and the feature taps as named outputs.
+         */
+        public String teacherOnnx;
     }
+
+    /** The soft-label backends. */
+    public static final List<String> BACKENDS = List.of("dl4j", "onnx", "auto");
+    /** Where ONNX Runtime can run. */
+    public static final List<String> ONNX_DEVICES = List.of("cpu", "cuda");
 
     /** The student and the distillation run. */
     public static final class Distill {
@@ -133,6 +152,13 @@ public final class KdConfig {
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
         require(p, List.of("float16", "float32").contains(softLabels.featureEncoding), "soft_labels.feature_encoding",
                 "must be one of [float16, float32]", softLabels.featureEncoding);
+        require(p, BACKENDS.contains(softLabels.backend), "soft_labels.backend", "must be one of " + BACKENDS, softLabels.backend);
+        require(p, ONNX_DEVICES.contains(softLabels.onnxDevice), "soft_labels.onnx_device", "must be one of " + ONNX_DEVICES,
+                softLabels.onnxDevice);
+        require(p, softLabels.teacherOnnx == null || !softLabels.backend.equals("dl4j"), "soft_labels.teacher_onnx",
+                "needs soft_labels.backend onnx or auto (DL4J cannot run an ONNX file)", softLabels.teacherOnnx);
+        require(p, softLabels.teacherOnnx == null || !softLabels.teacherOnnx.isBlank(), "soft_labels.teacher_onnx",
+                "must be a path or URI, or left out", softLabels.teacherOnnx);
         require(p, METHODS.contains(distill.method), "distill.method", "must be one of " + METHODS, distill.method);
         if (METHODS.contains(distill.method) && softLabels.featureTaps != null) {
             try {

@@ -151,6 +151,7 @@ public final class DistillJob {
             files.writeBytes(layout.studentModel(name), ModelFiles.toZip(trained, provenance, false));
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
             files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
+            org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, test.images());
             return new Result(name, method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
                     trainExamples, history, layout.studentModel(name));
         } finally {

@@ -11,6 +11,7 @@ package org.kdspark.jobs.pipeline;
  * OUTPUT/teacher/provenance.json
  * OUTPUT/soft-labels/                 soft-label store (Parquet) + _provenance.json
  * OUTPUT/students/NAME/model.zip      distilled or baseline student, with provenance.json and history.json
+ * OUTPUT/students/NAME/model.onnx     the same student as verified ONNX (provenance in its metadata)
  * OUTPUT/report.json, OUTPUT/report.md
  * OUTPUT/plots/*.png                  the report's figures, embedded in report.md
  * </pre>

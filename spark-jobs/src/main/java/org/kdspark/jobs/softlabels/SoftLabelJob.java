@@ -3,6 +3,7 @@ package org.kdspark.jobs.softlabels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -13,7 +14,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.onnx.OnnxModelExport;
+import org.kdspark.jobs.onnx.OnnxTeacherBackend;
+import org.kdspark.jobs.onnx.OnnxTeachers;
 import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
@@ -21,6 +26,7 @@ import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,21 +55,33 @@ public final class SoftLabelJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         Dataset<Row> table = spark.read().parquet(layout.images());
-        if (!files.exists(layout.teacherModel())) {
+        boolean external = config.softLabels.teacherOnnx != null;
+        if (!external && !files.exists(layout.teacherModel())) {
             throw new IllegalArgumentException("no teacher at " + layout.teacherModel() + ": run 'kd train-teacher' first (same --output)");
         }
-        byte[] zip = files.readBytes(layout.teacherModel());
-        String sha = files.sha256(layout.teacherModel());
         InputSpec spec = inputSpec(table);
         List<String> taps = List.copyOf(config.softLabels.featureTaps);
         int numClasses = ((List<?>) images.details().get("classes")).size();
-        Map<String, List<Long>> shapes = checkTeacher(ModelFiles.graphFromZip(zip, false), spec, taps, numClasses);
+        byte[] zip = external ? null : files.readBytes(layout.teacherModel());
+        ComputationGraph dl4j = external ? null : ModelFiles.graphFromZip(zip, false);
+        Map<String, List<Long>> shapes = external ? null : checkTeacher(dl4j, spec, taps, numClasses);
+        // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
+        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, layout.teacherModel(), dl4j,
+                external ? null : ModelFiles.provenanceFromZip(zip), taps,
+                () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(), "test split of " + layout.images());
+        if (onnx.isPresent()) {
+            shapes = checkOnnxTeacher(onnx.get(), spec, taps, numClasses);
+        }
+        String sha = external ? onnx.get().sha256() : files.sha256(layout.teacherModel());
 
         TensorEncoding encoding = TensorEncoding.fromConfig(config.softLabels.featureEncoding);
-        Broadcast<byte[]> model = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(zip);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<byte[]> model = jsc.broadcast(onnx.isPresent() ? onnx.get().onnx() : zip);
+        OnnxTeacherBackend onnxBackend = onnx.map(t -> new OnnxTeacherBackend(model, t.sha256(), spec, t.logitsOutput(), taps, t.cuda()))
+                .orElse(null);
         try {
             Dataset<Row> labelled = table.mapPartitions(
-                    new TeacherInference(model, sha, spec, taps, encoding, config.softLabels.batchSize),
+                    new TeacherInference(onnxBackend == null ? model : null, sha, spec, taps, encoding, config.softLabels.batchSize, onnxBackend),
                     Encoders.row(SoftLabelStore.schema(taps)));
             long train = images.counts().getOrDefault("train", -1L);
             long test = images.counts().getOrDefault("test", -1L);
@@ -74,8 +92,9 @@ public final class SoftLabelJob {
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
-                    .withInput("teacher", layout.teacherModel())
+                    .withInput("teacher", external ? onnx.get().source() : layout.teacherModel())
                     .withInput("teacher_sha256", sha)
+                    .withDetail("teacher_backend", onnx.isPresent() ? onnx.get().details() : Map.of("backend", "dl4j"))
                     .withInput("images", layout.images())
                     .withCount("rows", train + test)
                     .withCount("train", train)
@@ -135,6 +154,24 @@ public final class SoftLabelJob {
             shapes.put(taps.get(i), java.util.Arrays.stream(s, 1, s.length).boxed().toList());
         }
         return shapes;
+    }
+
+    /**
+     * The ONNX teacher's counterpart of {@link #checkTeacher}: it must take the table's images, have logits wide enough
+     * for its classes and every tap as an output; returns each tap's per-image shape.
+     */
+    static Map<String, List<Long>> checkOnnxTeacher(OnnxTeachers.OnnxTeacher teacher, InputSpec spec, List<String> taps, int numClasses) {
+        try (OnnxClassifier c = OnnxClassifier.open(teacher.onnx(), spec, teacher.logitsOutput(), taps, 1, false)) {
+            Map<String, List<Long>> all = c.outputShapes();
+            List<Long> logits = all.get(c.logitsOutput());
+            if (logits.size() != 1 || logits.get(0) < numClasses) {
+                throw new IllegalArgumentException("the ONNX teacher's logits output '" + c.logitsOutput() + "' has per-image shape " + logits
+                        + " but the image table has " + numClasses + " classes: use a teacher trained on these classes");
+            }
+            Map<String, List<Long>> shapes = new LinkedHashMap<>();
+            taps.forEach(t -> shapes.put(t, all.get(t)));
+            return shapes;
+        }
     }
 
     private static List<String> concat(String first, List<String> rest) {

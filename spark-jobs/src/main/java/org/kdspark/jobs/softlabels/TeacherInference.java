@@ -9,16 +9,18 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.onnx.OnnxTeacherBackend;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
+import org.kdspark.kd.onnx.OnnxClassifier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Labels image-table rows with the teacher, in batches, inside {@code mapPartitions}. The model travels as a
  * broadcast and is deserialised once per executor ({@link TeacherCache}); rows stream through lazily, one
- * batch in memory at a time.
+ * batch in memory at a time. With an {@link OnnxTeacherBackend}, ONNX Runtime computes the batch instead of DL4J.
  */
 public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
 
@@ -30,15 +32,18 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private final List<String> taps;
     private final TensorEncoding featureEncoding;
     private final int batchSize;
+    /** When set, ONNX Runtime labels instead of the DL4J teacher. */
+    private final OnnxTeacherBackend onnx;
 
     public TeacherInference(Broadcast<byte[]> teacherZip, String teacherSha256, InputSpec spec, List<String> taps,
-            TensorEncoding featureEncoding, int batchSize) {
+            TensorEncoding featureEncoding, int batchSize, OnnxTeacherBackend onnx) {
         this.teacherZip = teacherZip;
         this.teacherSha256 = teacherSha256;
         this.spec = spec;
         this.taps = List.copyOf(taps);
         this.featureEncoding = featureEncoding;
         this.batchSize = batchSize;
+        this.onnx = onnx;
     }
 
     @Override
@@ -80,24 +85,34 @@ public final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             }
             System.arraycopy(p, 0, pixels, i * values, values);
         }
-        List<String> vertices = new ArrayList<>(taps.size() + 1);
-        vertices.add(GraphOutputs.LOGITS);
-        vertices.addAll(taps);
-        ComputationGraph teacher = TeacherCache.borrow(teacherSha256, teacherZip::value);
-        INDArray[] acts;
-        try {
-            acts = GraphOutputs.activations(teacher, spec.toInput(pixels, 0, n), vertices);
-        } finally {
-            TeacherCache.release(teacherSha256, teacher);
-        }
-        float[] logits = acts[0].dup('c').data().asFloat();
-        int numClasses = (int) (logits.length / n);
+        float[] logits;
         float[][] features = new float[taps.size()][];
+        if (onnx != null) {
+            OnnxClassifier.Outputs out = onnx.label(pixels, n);
+            logits = out.logits();
+            for (int t = 0; t < taps.size(); t++) {
+                features[t] = out.taps().get(t);
+            }
+        } else {
+            List<String> vertices = new ArrayList<>(taps.size() + 1);
+            vertices.add(GraphOutputs.LOGITS);
+            vertices.addAll(taps);
+            ComputationGraph teacher = TeacherCache.borrow(teacherSha256, teacherZip::value);
+            INDArray[] acts;
+            try {
+                acts = GraphOutputs.activations(teacher, spec.toInput(pixels, 0, n), vertices);
+            } finally {
+                TeacherCache.release(teacherSha256, teacher);
+            }
+            logits = acts[0].dup('c').data().asFloat();
+            for (int t = 0; t < taps.size(); t++) {
+                features[t] = acts[t + 1].dup('c').data().asFloat();
+            }
+        }
+        int numClasses = logits.length / n;
         int[] featureSize = new int[taps.size()];
         for (int t = 0; t < taps.size(); t++) {
-            INDArray a = acts[t + 1].dup('c');
-            features[t] = a.data().asFloat();
-            featureSize[t] = (int) (a.length() / n);
+            featureSize[t] = features[t].length / n;
         }
         List<Row> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

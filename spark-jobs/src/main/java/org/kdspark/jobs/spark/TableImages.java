@@ -19,10 +19,15 @@ public final class TableImages {
     }
 
     public static Collected collect(Dataset<Row> table, String split) {
-        List<Row> rows = table.filter(functions.col(ImageTable.SPLIT).equalTo(split))
+        return collect(table, split, 0);
+    }
+
+    /** The first {@code limit} images of {@code split} in id order ({@code limit <= 0}: all of them). */
+    public static Collected collect(Dataset<Row> table, String split, int limit) {
+        Dataset<Row> ordered = table.filter(functions.col(ImageTable.SPLIT).equalTo(split))
                 .select(ImageTable.ID, ImageTable.LABEL, ImageTable.CHANNELS, ImageTable.HEIGHT, ImageTable.WIDTH, ImageTable.PIXELS)
-                .orderBy(ImageTable.ID)
-                .collectAsList();
+                .orderBy(ImageTable.ID);
+        List<Row> rows = (limit > 0 ? ordered.limit(limit) : ordered).collectAsList();
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("the image table has no '" + split + "' images");
         }

@@ -39,6 +39,15 @@ class KdCliTest {
     }
 
     @Test
+    void exportOffersOnnxAndBenchInferenceHasHelp() {
+        Run export = run("export", "--help");
+        assertTrue(export.out().contains("--format") && export.out().contains("--model") && export.out().contains("onnx"), export.out());
+        Run bench = run("bench", "inference", "--help");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("--json") && bench.out().contains("roofline_fraction") && bench.out().contains("--config"), bench.out());
+    }
+
+    @Test
     void configCommandPrintsTheEffectiveConfigWithOverrides() {
         Run r = run("config", "--set", "distill.temperature=2.5", "--master", "local[3]");
         assertEquals(0, r.code(), r.err());

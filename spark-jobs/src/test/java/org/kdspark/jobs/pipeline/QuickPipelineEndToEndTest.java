@@ -77,6 +77,7 @@ class QuickPipelineEndToEndTest {
                 layout.softLabels()).get(ParquetArtifacts.FOOTER_KEY));
         assertEquals(SoftLabelStore.KIND, footer.kind());
         assertTrue(Files.exists(dir.resolve("students/kd/model.zip")));
+        assertTrue(Files.exists(dir.resolve("students/kd/model.onnx")), "the student as verified ONNX next to its zip");
         assertTrue(Files.exists(dir.resolve("students/baseline/history.json")));
         assertTrue(Files.exists(dir.resolve("export/export.json")), "notebook export");
         assertEquals(result.reportJson(), layout.reportJson());

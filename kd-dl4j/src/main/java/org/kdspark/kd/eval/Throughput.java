@@ -1,0 +1,50 @@
+package org.kdspark.kd.eval;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Timing loops for inference benchmarks, and the machine's matrix-multiply roof they are compared with.
+ *
+ * <p>Every loop warms up first (JIT, native libraries, first-call allocations) and then runs whole steps until the
+ * time is up, so the figure is a steady-state rate. On a shared machine the rates move with its load: report the
+ * load with them.
+ */
+public final class Throughput {
+
+    private Throughput() {
+    }
+
+    /** Images per second of {@code step}, which processes {@code batch} images, over about {@code seconds}. */
+    public static double imagesPerSecond(Runnable step, int batch, double seconds) {
+        long warmUntil = System.nanoTime() + (long) (Math.min(1.0, seconds / 4) * 1e9);
+        do {
+            step.run();
+        } while (System.nanoTime() < warmUntil);
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        long images = 0;
+        long now;
+        do {
+            step.run();
+            images += batch;
+            now = System.nanoTime();
+        } while (now < end);
+        Nd4j.getExecutioner().commit();
+        return images / ((now - start) / 1e9);
+    }
+
+    /**
+     * GFLOP/s of an ND4J float matrix multiplication {@code [n x n] x [n x n]} ({@code 2 n^3} flops each) on the
+     * threads ND4J is configured with ({@code OMP_NUM_THREADS}): the compute roof that {@code roofline_fraction}
+     * divides by.
+     */
+    public static double gemmGflops(int n, double seconds) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        double perSecond = imagesPerSecond(() -> a.mmul(b, c), 1, seconds);
+        return perSecond * 2.0 * n * n * n / 1e9;
+    }
+}

@@ -1,0 +1,321 @@
+package org.kdspark.jobs.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.onnx.OnnxModelExport;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.TableImages;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.eval.Metrics;
+import org.kdspark.kd.eval.Throughput;
+import org.kdspark.kd.model.ModelCost;
+import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.onnx.OnnxClassifier;
+import org.kdspark.kd.onnx.VerifiedOnnxExport;
+import org.kdspark.kd.provenance.BuildInfo;
+import org.kdspark.kd.provenance.Provenance;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * {@code kd bench inference}: the KD value table. In one JVM, on the same images of a finished run, it measures the
+ * teacher and the KD student in DL4J and in ONNX Runtime (images/s at batch 1 and 256, parameters, file sizes, test
+ * accuracy), the soft-label job with each backend, and a plain single-JVM ONNX Runtime loop over the same images.
+ *
+ * <p>{@code roofline_fraction = images_per_s * mflops_per_image / 1000 / gemm_gflops}: the share of the machine's
+ * matrix-multiply rate (an ND4J float GEMM measured in the same run, {@link Throughput#gemmGflops}) that the
+ * convolutions and dense layers of the teacher ({@link ModelCost}) reach. {@code ratio} is the soft-label job's
+ * ONNX images/s over the plain loop's: what Spark, Parquet and the row handling cost.
+ *
+ * <p>The run directory is only read: the soft-label jobs write into a scratch directory holding a copy of the run's
+ * image table and teacher.
+ */
+public final class InferenceBench {
+
+    private static final int BIG_BATCH = 256;
+    /** 2048: ND4J's GEMM rate still grows from 1024 (66 GFLOP/s here) to 2048 (102-110 GFLOP/s) on 2 cores. */
+    private static final int GEMM_N = 2048;
+
+    private InferenceBench() {
+    }
+
+    /** Runs every measurement and returns the figures as a JSON-ready map; {@code scratch} is a local directory. */
+    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout run, Path scratch, double seconds) {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", "inference-bench");
+        out.put("schema_version", 1);
+        out.put("created_at", Instant.now().toString());
+        out.put("run", run.root());
+        out.put("code", BuildInfo.code());
+        out.put("machine", machine());
+        out.put("seconds_per_case", seconds);
+        log("ND4J GEMM %dx%d...", GEMM_N, GEMM_N);
+        double gemm = Throughput.gemmGflops(GEMM_N, Math.max(2, seconds / 2));
+        out.put("gemm_gflops", gemm);
+        log("gemm %.1f GFLOP/s", gemm);
+
+        Dataset<Row> table = spark.read().parquet(run.images());
+        LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
+        InputSpec spec = test.spec();
+        out.put("test_images", test.count());
+
+        Map<String, Object> models = new LinkedHashMap<>();
+        double teacherMflops = Double.NaN;
+        for (String name : List.of("teacher", "kd", "baseline")) {
+            String zipUri = name.equals("teacher") ? run.teacherModel() : run.studentModel(name);
+            if (!files.exists(zipUri)) {
+                log("no %s model at %s: skipped", name, zipUri);
+                continue;
+            }
+            Map<String, Object> m = model(files, zipUri, test, seconds, !name.equals("baseline"));
+            models.put(name, m);
+            if (name.equals("teacher")) {
+                teacherMflops = (Double) m.get("mflops_per_image");
+            }
+        }
+        out.put("models", models);
+
+        out.put("soft_label_job", softLabelJobs(spark, config, run, scratch, teacherMflops, gemm));
+        out.put("onnx_loop", plainOnnxLoop(files, run, table, spec, config.softLabels.featureTaps, teacherMflops, gemm));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> jobs = (Map<String, Map<String, Object>>) out.get("soft_label_job");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> loop = (Map<String, Object>) out.get("onnx_loop");
+        if (jobs.containsKey("onnx")) {
+            out.put("ratio", (Double) jobs.get("onnx").get("images_per_s") / (Double) loop.get("images_per_s"));
+        }
+        out.put("load_after", loadAverage());
+        return out;
+    }
+
+    /** One model: size, cost, accuracy and throughput in DL4J and, when {@code speed}, in ONNX Runtime. */
+    private static Map<String, Object> model(HadoopFiles files, String zipUri, LabeledImages test, double seconds, boolean speed) {
+        byte[] zip = files.readBytes(zipUri);
+        ComputationGraph graph = ModelFiles.graphFromZip(zip, false);
+        InputSpec spec = test.spec();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", zipUri);
+        m.put("params", graph.numParams());
+        m.put("zip_bytes", (long) zip.length);
+        m.put("mflops_per_image", ModelCost.mflopsPerImage(graph, InputType.convolutional(spec.height(), spec.width(), spec.channels())));
+        log("%s: DL4J accuracy on %d test images...", zipUri, test.count());
+        float[] dl4jLogits = Evaluation.logits(graph, test);
+        m.put("dl4j_test_accuracy", Metrics.accuracy(dl4jLogits, test.labels()));
+        VerifiedOnnxExport.Result export = OnnxModelExport.export(graph, zipUri, files.sha256(zipUri), ModelFiles.provenanceFromZip(zip),
+                List.of(OnnxClassifier.LOGITS), test.head(OnnxModelExport.VERIFY_IMAGES), "test split");
+        m.put("onnx_bytes", (long) export.bytes().length);
+        m.put("onnx_verified_max_abs_diff", export.verification().maxAbsDiff());
+        int cores = Runtime.getRuntime().availableProcessors();
+        try (OnnxClassifier onnx = OnnxClassifier.open(export.bytes(), spec, OnnxClassifier.LOGITS, List.of(), cores, false)) {
+            float[] ortLogits = new float[dl4jLogits.length];
+            int k = dl4jLogits.length / test.count();
+            for (int first = 0; first < test.count(); first += BIG_BATCH) {
+                int n = Math.min(BIG_BATCH, test.count() - first);
+                System.arraycopy(onnx.run(test.pixels(), first, n).logits(), 0, ortLogits, first * k, n * k);
+            }
+            m.put("onnx_test_accuracy", Metrics.accuracy(ortLogits, test.labels()));
+            double diff = 0;
+            for (int i = 0; i < ortLogits.length; i++) {
+                diff = Math.max(diff, Math.abs(ortLogits[i] - dl4jLogits[i]));
+            }
+            m.put("onnx_test_logits_max_abs_diff", diff);
+            if (speed) {
+                for (int batch : new int[] {1, BIG_BATCH}) {
+                    INDArray x = spec.toInput(test.pixels(), 0, batch);
+                    float[] xf = spec.toFloats(test.pixels(), 0, batch);
+                    log("%s: batch %d, DL4J then ONNX Runtime (%.0f s each)...", zipUri, batch, seconds);
+                    m.put("dl4j_images_per_s_batch" + batch, Throughput.imagesPerSecond(() -> graph.outputSingle(false, x), batch, seconds));
+                    m.put("onnx_images_per_s_batch" + batch, Throughput.imagesPerSecond(() -> onnx.run(xf, batch), batch, seconds));
+                }
+            }
+        }
+        return m;
+    }
+
+    /** The soft-label job on a copy of the run's images and teacher, once per backend. */
+    private static Map<String, Map<String, Object>> softLabelJobs(SparkSession spark, KdConfig config, RunLayout run, Path scratch,
+            double mflops, double gemm) {
+        Map<String, Map<String, Object>> jobs = new LinkedHashMap<>();
+        // the third run stores logits only: the difference to "onnx" is what encoding and writing the feature maps cost
+        for (String variant : List.of("dl4j", "onnx", "onnx-logits-only")) {
+            String backend = variant.startsWith("onnx") ? "onnx" : variant;
+            Path root = scratch.resolve("soft-labels-" + variant);
+            copyTree(localPath(run.images()), root.resolve("images"));
+            copyTree(localPath(run.teacherDir()), root.resolve("teacher"));
+            KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
+            c.softLabels.backend = backend;
+            c.softLabels.teacherOnnx = null;
+            if (variant.endsWith("logits-only")) {
+                c.softLabels.featureTaps = List.of();
+            }
+            log("soft-label job, %s...", variant);
+            SoftLabelJob.Result r = SoftLabelJob.run(spark, c, new RunLayout(root.toUri().toString()));
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("rows", r.rows());
+            j.put("seconds", r.seconds());
+            double ips = r.rows() / r.seconds();
+            j.put("images_per_s", ips);
+            j.put("roofline_fraction", ips * mflops / 1000 / gemm);
+            j.put("feature_taps", c.softLabels.featureTaps);
+            j.put("bytes_per_row", r.bytesPerRow());
+            jobs.put(variant, j);
+            log("soft-label job %s: %d rows in %.1f s = %.0f images/s", variant, r.rows(), r.seconds(), ips);
+        }
+        return jobs;
+    }
+
+    /**
+     * What the machine does without Spark: every image of the table, normalised and run through the teacher's ONNX
+     * export (logits and the same feature taps) at batch 256 on all cores, in this JVM. Pixels are in memory
+     * already; the time covers normalisation, inference and copying the outputs out.
+     */
+    private static Map<String, Object> plainOnnxLoop(HadoopFiles files, RunLayout run, Dataset<Row> table, InputSpec spec, List<String> taps,
+            double mflops, double gemm) {
+        byte[] zip = files.readBytes(run.teacherModel());
+        ComputationGraph teacher = ModelFiles.graphFromZip(zip, false);
+        LabeledImages train = TableImages.collect(table, ImageTable.TRAIN).images();
+        LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
+        VerifiedOnnxExport.Result export = OnnxModelExport.export(teacher, run.teacherModel(), files.sha256(run.teacherModel()),
+                ModelFiles.provenanceFromZip(zip), withLogits(taps), test.head(OnnxModelExport.VERIFY_IMAGES), "test split");
+        int cores = Runtime.getRuntime().availableProcessors();
+        long images = 0;
+        long start;
+        try (OnnxClassifier onnx = OnnxClassifier.open(export.bytes(), spec, OnnxClassifier.LOGITS, taps, cores, false)) {
+            onnx.run(test.pixels(), 0, BIG_BATCH); // warm-up
+            log("plain ONNX Runtime loop over %d images...", train.count() + test.count());
+            start = System.nanoTime();
+            for (LabeledImages block : List.of(train, test)) {
+                for (int first = 0; first < block.count(); first += BIG_BATCH) {
+                    int n = Math.min(BIG_BATCH, block.count() - first);
+                    images += onnx.run(block.pixels(), first, n).count();
+                }
+            }
+        }
+        double secondsTaken = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> loop = new LinkedHashMap<>();
+        loop.put("images", images);
+        loop.put("seconds", secondsTaken);
+        loop.put("threads", cores);
+        loop.put("outputs", withLogits(taps));
+        loop.put("images_per_s", images / secondsTaken);
+        loop.put("roofline_fraction", images / secondsTaken * mflops / 1000 / gemm);
+        return loop;
+    }
+
+    /** The JSON as the README table: one line per model, then the soft-label job figures. */
+    @SuppressWarnings("unchecked")
+    public static String markdown(Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| model | params | DL4J zip | ONNX file | MFLOPs/image | test acc. DL4J | test acc. ONNX | DL4J img/s b=1 | ONNX img/s b=1 | DL4J img/s b=256 | ONNX img/s b=256 |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) r.get("models")).entrySet()) {
+            Map<String, Object> m = (Map<String, Object>) e.getValue();
+            sb.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %.2f | %.2f%% | %.2f%% | %s | %s | %s | %s |%n", e.getKey(),
+                    ((Number) m.get("params")).longValue(), kb(m.get("zip_bytes")), kb(m.get("onnx_bytes")), (Double) m.get("mflops_per_image"),
+                    100 * (Double) m.get("dl4j_test_accuracy"), 100 * (Double) m.get("onnx_test_accuracy"), rate(m.get("dl4j_images_per_s_batch1")),
+                    rate(m.get("onnx_images_per_s_batch1")), rate(m.get("dl4j_images_per_s_batch256")), rate(m.get("onnx_images_per_s_batch256"))));
+        }
+        sb.append("\n| soft-label job (teacher), backend | rows | seconds | images/s | roofline_fraction |\n|---|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Map<String, Object>> e : ((Map<String, Map<String, Object>>) r.get("soft_label_job")).entrySet()) {
+            Map<String, Object> j = e.getValue();
+            sb.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %.3f |%n", e.getKey(), ((Number) j.get("rows")).longValue(),
+                    (Double) j.get("seconds"), (Double) j.get("images_per_s"), (Double) j.get("roofline_fraction")));
+        }
+        Map<String, Object> loop = (Map<String, Object>) r.get("onnx_loop");
+        sb.append(String.format(Locale.ROOT, "| plain ONNX Runtime loop, one JVM, %d threads | %,d | %.1f | %,.0f | %.3f |%n",
+                ((Number) loop.get("threads")).intValue(), ((Number) loop.get("images")).longValue(), (Double) loop.get("seconds"),
+                (Double) loop.get("images_per_s"), (Double) loop.get("roofline_fraction")));
+        sb.append(String.format(Locale.ROOT, "%nratio (soft-label job with ONNX / plain loop): %.3f; GEMM roof: %.1f GFLOP/s (ND4J %dx%d float)%n",
+                r.get("ratio") == null ? Double.NaN : (Double) r.get("ratio"), (Double) r.get("gemm_gflops"), GEMM_N, GEMM_N));
+        return sb.toString();
+    }
+
+    private static List<String> withLogits(List<String> taps) {
+        List<String> all = new ArrayList<>(List.of(OnnxClassifier.LOGITS));
+        all.addAll(taps);
+        return all;
+    }
+
+    private static String kb(Object bytes) {
+        return bytes == null ? "-" : String.format(Locale.ROOT, "%,.0f KB", ((Number) bytes).longValue() / 1024.0);
+    }
+
+    private static String rate(Object v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%,.0f", (Double) v);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
+        m.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
+        m.put("java", System.getProperty("java.version"));
+        m.put("load_before", loadAverage());
+        return m;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static Path localPath(String uri) {
+        if (!uri.startsWith("file:")) {
+            throw new IllegalArgumentException("kd bench reads a local run directory (file:), got " + uri);
+        }
+        return Path.of(URI.create(uri));
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+        }
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "bench: " + format + "%n", args);
+    }
+
+    static String json(Map<String, Object> r) {
+        try {
+            return Provenance.json().writeValueAsString(r);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.kdspark.jobs.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.models.Models;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.TableImages;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.onnx.OnnxRuntimeEnvironment;
+import org.kdspark.kd.provenance.Provenance;
+
+/**
+ * The soft-label job end to end on a slice of Fashion-MNIST with each teacher backend: DL4J, an ONNX file written by
+ * {@code kd export} given as {@code soft_labels.teacher_onnx}, and the verified export the job makes itself
+ * ({@code auto}). The three stores must be the same: ids, labels, logits within 1e-4, feature maps within float16.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OnnxSoftLabelJobTest {
+
+    private final SparkSession spark = TestSpark.session();
+    @TempDir
+    static Path dir;
+    private RunLayout layout;
+    private KdConfig config;
+
+    @BeforeAll
+    void ingestASliceAndTrainATeacher() {
+        config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist.yaml"), List.of("dataset.train_limit=400",
+                "dataset.test_limit=100", "dataset.partitions=4"));
+        layout = new RunLayout(dir.resolve("run").toUri().toString());
+        IngestJob.run(spark, config, layout);
+        LabeledImages train = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TRAIN).images();
+        KdConfig.Teacher t = new KdConfig.Teacher();
+        t.architecture = "cnn-small";
+        t.epochs = 1;
+        ComputationGraph teacher = Models.teacher(t, train.spec(), 10);
+        Models.fitTeacher(teacher, train, 10, t, "test teacher"); // trained batch-norm statistics, not the init's 0/1
+        new HadoopFiles(spark.sparkContext().hadoopConfiguration())
+                .writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
+    }
+
+    @Test
+    void everyBackendWritesTheSameStore() {
+        Map<String, Row> dl4j = label("soft_labels.backend=dl4j");
+
+        Path exported = dir.resolve("teacher.onnx");
+        OnnxModelExport.run(spark, layout, "teacher", exported.toString(), List.of("block2"));
+        int loads = OnnxTeacherCache.loads();
+        Map<String, Row> external = label("soft_labels.backend=onnx", "soft_labels.teacher_onnx=" + exported);
+        // local[2]: one executor JVM running 4 partitions on 2 threads -> one ONNX Runtime session
+        assertEquals(loads + 1, OnnxTeacherCache.loads(), "ONNX sessions created");
+        Provenance p = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        assertEquals(new HadoopFiles(spark.sparkContext().hadoopConfiguration()).sha256(exported.toUri().toString()),
+                p.inputs().get("teacher_sha256"));
+        assertEquals("onnx", ((Map<?, ?>) p.details().get("teacher_backend")).get("backend"));
+
+        Map<String, Row> auto = label("soft_labels.backend=auto");
+        assertEquals(100, ((Number) ((Map<?, ?>) ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND,
+                SoftLabelStore.SCHEMA_VERSION).details().get("teacher_backend")).get("verified_images")).intValue());
+
+        assertEquals(500, dl4j.size());
+        assertSameStore(dl4j, external);
+        assertSameStore(dl4j, auto);
+    }
+
+    @Test
+    void aGpuRequestWithoutTheGpuBuildIsRefusedBeforeAnyWork() {
+        KdConfig cuda = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        cuda.softLabels.backend = "onnx";
+        cuda.softLabels.onnxDevice = "cuda";
+        RuntimeException e = assertThrows(RuntimeException.class, () -> SoftLabelJob.run(spark, cuda, layout));
+        assertTrue(e instanceof OnnxRuntimeEnvironment.GpuUnavailableException || e.getCause() instanceof OnnxRuntimeEnvironment.GpuUnavailableException,
+                e.toString());
+        assertTrue(e.getMessage().contains("soft_labels.onnx_device"), e.getMessage());
+    }
+
+    private Map<String, Row> label(String... overrides) {
+        List<String> all = new java.util.ArrayList<>(List.of("dataset.train_limit=400", "dataset.test_limit=100", "dataset.partitions=4",
+                "soft_labels.batch_size=64", "soft_labels.feature_taps=[block2]"));
+        all.addAll(List.of(overrides));
+        KdConfig withOverrides = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist.yaml"), all);
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, withOverrides, layout);
+        assertEquals(500, r.rows());
+        Map<String, Row> byId = new HashMap<>();
+        for (Row row : spark.read().parquet(layout.softLabels()).collectAsList()) {
+            byId.put(row.getAs(SoftLabelStore.ID), row);
+        }
+        return byId;
+    }
+
+    private static void assertSameStore(Map<String, Row> expected, Map<String, Row> actual) {
+        assertEquals(expected.keySet(), actual.keySet());
+        double maxLogitDiff = 0;
+        for (Map.Entry<String, Row> e : expected.entrySet()) {
+            Row a = actual.get(e.getKey());
+            Row x = e.getValue();
+            assertEquals((Object) x.getAs(SoftLabelStore.SPLIT), a.getAs(SoftLabelStore.SPLIT));
+            assertEquals((int) x.getAs(SoftLabelStore.LABEL), (int) a.getAs(SoftLabelStore.LABEL));
+            List<Float> lx = x.getList(x.fieldIndex(SoftLabelStore.LOGITS));
+            List<Float> la = a.getList(a.fieldIndex(SoftLabelStore.LOGITS));
+            assertEquals(lx.size(), la.size());
+            for (int i = 0; i < lx.size(); i++) {
+                maxLogitDiff = Math.max(maxLogitDiff, Math.abs(lx.get(i) - la.get(i)));
+            }
+            float[] fx = TensorEncoding.FLOAT16.decode(x.getAs("feature_block2"));
+            float[] fa = TensorEncoding.FLOAT16.decode(a.getAs("feature_block2"));
+            assertEquals(fx.length, fa.length);
+            for (int i = 0; i < fx.length; i++) {
+                // both sides rounded to float16 from values 1e-4 apart: at most one float16 step apart
+                assertEquals(fx[i], fa[i], 1e-3 * Math.max(1, Math.abs(fx[i])), e.getKey() + " feature " + i);
+            }
+        }
+        assertTrue(maxLogitDiff <= 1e-4, "max logit difference " + maxLogitDiff);
+    }
+
+}
