@@ -15,9 +15,9 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.kd.eval.Throughput;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -52,8 +52,8 @@ public final class OnnxInferenceBenchmark {
         try (OnnxModel model = OnnxModel.open(file, ortThreads)) {
             for (int batch : new int[] {1, 256}) {
                 INDArray x = TinyNets.input(batch, batch, 1, 28, 28);
-                double dl4j = imagesPerSecond(() -> graph.outputSingle(false, x), batch, seconds);
-                double ort = imagesPerSecond(() -> model.output(x), batch, seconds);
+                double dl4j = Throughput.imagesPerSecond(() -> graph.outputSingle(false, x), batch, seconds);
+                double ort = Throughput.imagesPerSecond(() -> model.output(x), batch, seconds);
                 System.out.printf(Locale.ROOT, "batch=%d dl4j_images_per_s=%.0f onnxruntime_images_per_s=%.0f "
                         + "ratio=%.1f%n", batch, dl4j, ort, ort / dl4j);
             }
@@ -77,23 +77,5 @@ public final class OnnxInferenceBenchmark {
                         .activation(Activation.SOFTMAX).build(), "gap")
                 .setOutputs("out").setInputTypes(InputType.convolutional(28, 28, 1)).build();
         return TinyNets.randomized(new ComputationGraph(conf));
-    }
-
-    private static double imagesPerSecond(Runnable step, int batch, double seconds) {
-        long warmUntil = System.nanoTime() + (long) (Math.min(1.0, seconds / 4) * 1e9);
-        while (System.nanoTime() < warmUntil) {
-            step.run();
-        }
-        long start = System.nanoTime();
-        long end = start + (long) (seconds * 1e9);
-        long images = 0;
-        long now;
-        do {
-            step.run();
-            images += batch;
-            now = System.nanoTime();
-        } while (now < end);
-        Nd4j.getExecutioner().commit();
-        return images / ((now - start) / 1e9);
     }
 }
