@@ -101,13 +101,15 @@ public final class MethodsBench {
         StringBuilder md = new StringBuilder();
         md.append("# Distillation methods on Fashion-MNIST\n\n");
         md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s` (%,d parameters), "
-                + "%d epochs, batch %d per worker, learning rate %s, seeds %s; each seed fixes the initialisation and the data "
+                + "%s, batch %d per worker, learning rate %s, seeds %s; each seed fixes the initialisation and the data "
                 + "order, identical for every method.%n%n", r.config().teacher.architecture, r.teacherParams(),
-                100 * r.teacherAccuracy(), d.student, r.studentParams(), d.epochs, d.batchSizePerWorker, d.learningRate, r.seeds()));
+                100 * r.teacherAccuracy(), d.student, r.studentParams(), d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, d.learningRate, r.seeds()));
         md.append("| method | objective | test accuracy, mean ± std | vs baseline | per seed | train time per run |\n");
         md.append("|---|---|---:|---:|---|---:|\n");
         for (Row row : r.rows()) {
-            md.append(String.format(Locale.ROOT, "| %s | `%s` | %.2f%% ± %.2f | %s | %s | %.0f s |%n", row.method(), row.objective(),
+            // a pipe inside a code span still splits a Markdown table cell: escape the formulas' norms
+            md.append(String.format(Locale.ROOT, "| %s | `%s` | %.2f%% ± %.2f | %s | %s | %.0f s |%n", row.method(),
+                    row.objective().replace("|", "\\|"),
                     100 * row.mean(), 100 * row.std(),
                     row == base ? "-" : String.format(Locale.ROOT, "%+.2f", 100 * (row.mean() - base.mean())),
                     String.join(", ", row.accuracies().stream().map(a -> String.format(Locale.ROOT, "%.2f", 100 * a)).toList()),

@@ -21,12 +21,12 @@ class MethodsBenchTest {
     void markdownGivesDeltasAgainstTheBaselineAndSaysWhichMethodsDidNotHelp() {
         List<MethodsBench.Row> rows = List.of(
                 new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880, 0.882), List.of(10.0, 12.0)),
-                new MethodsBench.Row("kd", "kd formula", List.of(0.890, 0.892), List.of(11.0, 11.0)),
+                new MethodsBench.Row("kd", "KL(p||q)", List.of(0.890, 0.892), List.of(11.0, 11.0)),
                 new MethodsBench.Row("sp", "sp formula", List.of(0.875, 0.879), List.of(13.0, 13.0)));
         String md = MethodsBench.markdown(new MethodsBench.Result(0.923, 357_290, 26_866, List.of(1L, 2L), rows, new KdConfig()),
                 "bin/kd bench methods --seeds 1,2");
 
-        assertTrue(md.contains("| kd | `kd formula` | 89.10% ± 0.14 | +1.00 | 89.00, 89.20 | 11 s |"), md);
+        assertTrue(md.contains("| kd | `KL(p\\|\\|q)` | 89.10% ± 0.14 | +1.00 | 89.00, 89.20 | 11 s |"), md);
         assertTrue(md.contains("| sp | `sp formula` | 87.70% ± 0.28 | -0.40 |"), md);
         assertTrue(md.contains("Best: `kd`, +1.00 points"), md);
         assertTrue(md.contains("Not above it with these settings: sp."), md);
