@@ -160,7 +160,8 @@ public final class KdConfig {
         require(p, softLabels.teacherOnnx == null || !softLabels.teacherOnnx.isBlank(), "soft_labels.teacher_onnx",
                 "must be a path or URI, or left out", softLabels.teacherOnnx);
         require(p, METHODS.contains(distill.method), "distill.method", "must be one of " + METHODS, distill.method);
-        if (METHODS.contains(distill.method) && softLabels.featureTaps != null) {
+        require(p, distill.objective != null, "distill.objective", "must be a map of terms (may be empty)", null);
+        if (METHODS.contains(distill.method) && softLabels.featureTaps != null && distill.objective != null) {
             try {
                 studentObjective();
             } catch (IllegalArgumentException e) {

@@ -69,6 +69,8 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.parse("soft_labels:\n  feature_taps: []\ndistill:\n  method: at\n", "x.yaml"));
         assertTrue(e.getMessage().contains("distill.method") && e.getMessage().contains("soft_labels.feature_taps"),
                 e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  objective:\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("distill.objective must be a map"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  method: fitnet\n", "x.yaml"));
         assertTrue(e.getMessage().contains("fitnets"), e.getMessage());
     }
