@@ -16,7 +16,8 @@ public final class TestSpark {
     public static synchronized SparkSession session() {
         if (session == null) {
             KdConfig.Spark config = new KdConfig.Spark();
-            config.master = "local[2]";
+            // local[2,2]: a failed task is retried once, as on a cluster (the retry test relies on it)
+            config.master = "local[2,2]";
             config.conf.put("spark.sql.shuffle.partitions", "4");
             config.conf.put("spark.ui.showConsoleProgress", "false");
             session = Sessions.start(config, "tests");

@@ -55,7 +55,8 @@ final class JobCommands {
     }
 
     @Command(name = "soft-labels", mixinStandardHelpOptions = true,
-            description = "Run the teacher over OUTPUT/images on Spark and write the soft-label store OUTPUT/soft-labels (logits + feature maps).")
+            description = "Run the teacher over OUTPUT/images on Spark and write the soft-label store OUTPUT/soft-labels (logits + feature maps);"
+                    + " images this teacher already labelled are skipped.")
     static final class SoftLabels extends SparkCommand {
         @Override
         String job() {
@@ -65,8 +66,8 @@ final class JobCommands {
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
             SoftLabelJob.Result r = SoftLabelJob.run(spark, config, layout);
-            return String.format(Locale.ROOT, "soft-labels: %d rows (%d train, %d test), %.0f bytes/row, %.1f s -> %s", r.rows(), r.train(),
-                    r.test(), r.bytesPerRow(), r.seconds(), layout.softLabels());
+            return String.format(Locale.ROOT, "soft-labels: %d rows (%d train, %d test; %d labelled now, %d reused), %.0f bytes/row, %.1f s -> %s/%s",
+                    r.rows(), r.train(), r.test(), r.labelled(), r.reused(), r.bytesPerRow(), r.seconds(), layout.softLabels(), r.version());
         }
     }
 

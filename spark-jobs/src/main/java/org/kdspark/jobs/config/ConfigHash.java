@@ -21,9 +21,21 @@ public final class ConfigHash {
             relevant.put(s, all.get(s));
         }
         try {
-            byte[] json = Provenance.json().writeValueAsBytes(relevant);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
+            return digest(Provenance.json().writeValueAsBytes(relevant));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SHA-256 (first 16 hex digits) of {@code text}, e.g. a listing of input files. */
+    public static String ofText(String text) {
+        return digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String digest(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -26,6 +26,7 @@ import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.method.TeacherShapes;
@@ -72,23 +73,23 @@ public final class DistillJob {
             Objective objective) {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill;
-        Provenance store = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
-        Map<String, SoftLabelStore.Signal> held = SoftLabelStore.signals(store);
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        Map<String, SoftLabelStore.Signal> held = store.signals();
         List<SoftLabelStore.Signal> signals = new ArrayList<>();
         for (String signal : objective.teacherSignals()) {
             SoftLabelStore.Signal s = held.get(signal);
             if (s == null) {
                 throw new IllegalArgumentException("the objective '" + objective + "' needs the teacher signal '" + signal
-                        + "', but the soft-label store at " + layout.softLabels() + " holds " + held.keySet()
+                        + "', but the soft-label store at " + store.uri() + " holds " + held.keySet()
                         + ": add it to soft_labels.feature_taps and re-run 'kd soft-labels'");
             }
             signals.add(s);
         }
         TeacherShapes teacherShapes = SoftLabelStore.shapes(held);
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        int numClasses = ((Number) store.details().get("num_classes")).intValue();
+        int numClasses = store.numClasses();
         Dataset<Row> images = spark.read().parquet(layout.images());
-        Dataset<Row> labels = spark.read().parquet(layout.softLabels());
+        Dataset<Row> labels = store.labelsFor(spark, images);
 
         Dataset<Row> train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
                 .join(labels.select(signalColumns(signals, SoftLabelStore.ID)), ImageTable.ID)
@@ -133,8 +134,8 @@ public final class DistillJob {
             Provenance provenance = Provenance.of("student", 1, "distill")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
-                    .withInput("soft_labels", layout.softLabels())
-                    .withInput("teacher_sha256", store.inputs().get("teacher_sha256"))
+                    .withInput("soft_labels", store.uri())
+                    .withInput("teacher_sha256", store.teacherSha256())
                     .withInput("images", layout.images())
                     .withCount("train_examples", trainExamples)
                     .withCount("test_examples", test.images().count())

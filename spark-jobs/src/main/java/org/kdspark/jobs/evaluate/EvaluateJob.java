@@ -18,6 +18,7 @@ import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.BuildInfo;
@@ -40,11 +41,11 @@ public final class EvaluateJob {
     public static Report.Content run(SparkSession spark, KdConfig config, RunLayout layout, double totalSeconds, boolean teacherReused) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        Provenance store = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
-        int numClasses = ((Number) store.details().get("num_classes")).intValue();
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        int numClasses = store.numClasses();
         Dataset<Row> table = spark.read().parquet(layout.images());
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
-        float[] teacherLogits = Evaluation.teacherLogits(spark.read().parquet(layout.softLabels()), test.ids(), numClasses);
+        float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), test.ids(), numClasses);
 
         byte[] teacherZip = files.readBytes(layout.teacherModel());
         Provenance teacherProvenance = ModelFiles.provenanceFromZip(teacherZip);
@@ -73,8 +74,8 @@ public final class EvaluateJob {
         Report.Content content = new Report.Content(config.dataset.name, images.counts().getOrDefault("train", 0L),
                 images.counts().getOrDefault("test", 0L), teacherScores.accuracy(), teacher.numParams(),
                 teacherProvenance == null ? Double.NaN : num(teacherProvenance.details().get("train_seconds")), teacherReused,
-                teacherScores.nll(), teacherScores.ece(), store.counts().getOrDefault("rows", 0L), num(store.details().get("bytes_per_row")),
-                num(store.details().get("seconds")), students, distill, totalSeconds, BuildInfo.code(), plots.figures(), plots.error());
+                teacherScores.nll(), teacherScores.ece(), store.entry().rows(), store.entry().bytesPerRow(),
+                store.entry().seconds(), students, distill, totalSeconds, BuildInfo.code(), plots.figures(), plots.error());
         files.writeStringAtomically(layout.reportJson(), Report.json(content));
         files.writeStringAtomically(layout.reportMarkdown(), Report.markdown(content));
         return content;

@@ -28,6 +28,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -100,10 +101,11 @@ public final class NotebookExport {
         }
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        Provenance labelsProvenance = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        Provenance labelsProvenance = store.provenance();
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        Dataset<Row> labels = spark.read().parquet(layout.softLabels());
         Dataset<Row> images = spark.read().parquet(layout.images());
+        Dataset<Row> labels = store.labelsFor(spark, images);
         List<?> classes = (List<?>) labelsProvenance.details().get("classes");
         int numClasses = classes.size();
 
@@ -145,7 +147,7 @@ public final class NotebookExport {
         Provenance manifest = Provenance.of(KIND, SCHEMA_VERSION, "notebook-export")
                 .withEnvironment("spark", spark.version())
                 .withConfig(labelsProvenance.config())
-                .withInput("soft_labels", layout.softLabels())
+                .withInput("soft_labels", store.uri())
                 .withInput("soft_labels_created_at", labelsProvenance.createdAt())
                 .withInput("images", layout.images())
                 .withInput("images_created_at", imagesProvenance.createdAt())

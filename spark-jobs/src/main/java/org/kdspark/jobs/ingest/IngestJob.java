@@ -66,7 +66,9 @@ public final class IngestJob {
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
         long start = System.nanoTime();
         KdConfig.Dataset dataset = config.dataset;
-        String datasetHash = ConfigHash.of(config, "dataset");
+        // a folder that gained, lost or changed files is ingested again, even with the same config
+        String datasetHash = ConfigHash.of(config, "dataset")
+                + (dataset.format.equals("folder") ? "-" + FolderListing.of(spark, dataset.path).fingerprint() : "");
         Result existing = reusable(spark, layout, datasetHash);
         if (existing != null) {
             System.out.println("ingest: reusing " + layout.images() + " (same dataset config)");
@@ -283,7 +285,7 @@ public final class IngestJob {
     }
 
     /** Every file under a class-per-subfolder root, with its class and (when the layout says) its split. */
-    record FolderListing(String root, List<String> classes, List<Row> rows) {
+    record FolderListing(String root, List<String> classes, List<Row> rows, String fingerprint) {
 
         static final StructType SCHEMA = new StructType()
                 .add("path", org.apache.spark.sql.types.DataTypes.StringType, false)
@@ -300,6 +302,7 @@ public final class IngestJob {
                 String qualifiedRoot = fs.makeQualified(root).toString();
                 boolean splitLayout = fs.exists(new Path(root, ImageTable.TRAIN)) && fs.getFileStatus(new Path(root, ImageTable.TRAIN)).isDirectory();
                 List<String[]> files = new ArrayList<>();
+                List<String> stats = new ArrayList<>();
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
                 while (it.hasNext()) {
                     LocatedFileStatus status = it.next();
@@ -320,6 +323,7 @@ public final class IngestJob {
                         cls = null; // a file directly under the root has no class
                     }
                     files.add(new String[] {status.getPath().toString(), cls, split});
+                    stats.add(status.getPath() + "\t" + status.getLen() + "\t" + status.getModificationTime());
                 }
                 TreeSet<String> classes = new TreeSet<>();
                 for (String[] f : files) {
@@ -333,7 +337,8 @@ public final class IngestJob {
                     int idx = f[1] == null ? -1 : classList.indexOf(f[1]);
                     rows.add(RowFactory.create(f[0], idx, f[2]));
                 }
-                return new FolderListing(qualifiedRoot, classList, rows);
+                java.util.Collections.sort(stats);
+                return new FolderListing(qualifiedRoot, classList, rows, ConfigHash.ofText(String.join("\n", stats)));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + rootUri, e);
             }

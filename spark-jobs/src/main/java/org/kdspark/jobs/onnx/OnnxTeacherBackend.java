@@ -1,8 +1,8 @@
 package org.kdspark.jobs.onnx;
 
-import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
+import org.kdspark.jobs.softlabels.TeacherBackend;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.onnx.OnnxClassifier;
 
@@ -10,7 +10,7 @@ import org.kdspark.kd.onnx.OnnxClassifier;
  * The ONNX Runtime teacher as the executors see it: the model travels as a broadcast, is opened once per executor JVM
  * ({@link OnnxTeacherCache}) and labels batches of uint8 CHW pixels with logits and feature taps.
  */
-public final class OnnxTeacherBackend implements Serializable {
+public final class OnnxTeacherBackend implements TeacherBackend {
 
     private static final long serialVersionUID = 1L;
 
@@ -30,8 +30,24 @@ public final class OnnxTeacherBackend implements Serializable {
         this.cuda = cuda;
     }
 
-    /** Logits and taps of the first {@code count} images of {@code pixels}. */
-    public OnnxClassifier.Outputs label(byte[] pixels, int count) {
-        return OnnxTeacherCache.get(sha256, onnx::value, spec, logitsOutput, taps, cuda).run(pixels, 0, count);
+    @Override
+    public Outputs label(byte[] pixels, int count) {
+        OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, onnx::value, spec, logitsOutput, taps, cuda).run(pixels, 0, count);
+        return new Outputs(out.count(), out.logits(), out.taps());
+    }
+
+    @Override
+    public List<String> taps() {
+        return taps;
+    }
+
+    @Override
+    public void release() {
+        onnx.destroy();
+    }
+
+    @Override
+    public InputSpec spec() {
+        return spec;
     }
 }

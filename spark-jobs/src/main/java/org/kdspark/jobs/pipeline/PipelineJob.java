@@ -44,7 +44,8 @@ public final class PipelineJob {
 
         step(3, "soft labels");
         SoftLabelJob.Result labels = SoftLabelJob.run(spark, config, layout);
-        System.out.printf(Locale.ROOT, "  %d rows, %.0f bytes/row, %.1f s%n", labels.rows(), labels.bytesPerRow(), labels.seconds());
+        System.out.printf(Locale.ROOT, "  %d rows (%d labelled now, %d reused), %.0f bytes/row, %.1f s%n", labels.rows(), labels.labelled(),
+                labels.reused(), labels.bytesPerRow(), labels.seconds());
 
         step(4, "baseline student (hard labels only)");
         KdConfig baselineConfig = ConfigLoader.parse(ConfigLoader.toYaml(config), "pipeline");

@@ -2,12 +2,11 @@ package org.kdspark.jobs.softlabels;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -22,6 +21,9 @@ import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreManifest;
+import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.store.StoreWriter;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
@@ -32,19 +34,31 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Offline soft-label generation: runs the teacher over the whole image table in parallel and writes its raw
- * logits and selected feature maps to the {@link SoftLabelStore}, with provenance. Done once, read by every
- * student run.
+ * Offline soft-label generation: runs the teacher over the image table in parallel and writes its raw logits and
+ * selected feature maps to the {@link SoftLabelStore}, with provenance. Done once, read by every student run.
+ *
+ * <p>Incremental: the store keeps one version per teacher (and signal spec). Images that the version already
+ * labelled (same id, same pixels) are skipped, so re-running with the same teacher and images does no teacher work,
+ * and images added to the table later are labelled alone, as a new batch. A new teacher writes a new version beside
+ * the old one. The labelling itself is a {@link TeacherLabeler}.
  *
  * <p>Before any Spark work the teacher is checked against the data on the driver: it must accept the
- * table's image shape, have a {@code logits} vertex wide enough for the table's classes, and have every
+ * table's image shape, have a {@code logits} vertex as wide as the table's classes, and have every
  * requested feature tap.
  */
 public final class SoftLabelJob {
 
-    /** What the job wrote. */
-    public record Result(long rows, long train, long test, long bytes, double bytesPerRow, double seconds,
-            Map<String, List<Long>> featureShapes, String teacherSha256) {
+    /**
+     * What the job wrote.
+     *
+     * @param rows,train,test the version's rows after this run (all batches)
+     * @param labelled        rows the teacher labelled in this run
+     * @param reused          images of the table that the version had already labelled
+     * @param bytes           the version's Parquet bytes
+     * @param version         the store version, {@code teacher=SHA12_KEY8}
+     */
+    public record Result(long rows, long train, long test, long labelled, long reused, long bytes, double bytesPerRow, double seconds,
+            Map<String, List<Long>> featureShapes, String teacherSha256, String version) {
     }
 
     private SoftLabelJob() {
@@ -61,7 +75,8 @@ public final class SoftLabelJob {
         }
         InputSpec spec = inputSpec(table);
         List<String> taps = List.copyOf(config.softLabels.featureTaps);
-        int numClasses = ((List<?>) images.details().get("classes")).size();
+        List<?> classes = (List<?>) images.details().get("classes");
+        int numClasses = classes.size();
         byte[] zip = external ? null : files.readBytes(layout.teacherModel());
         ComputationGraph dl4j = external ? null : ModelFiles.graphFromZip(zip, false);
         Map<String, List<Long>> shapes = external ? null : checkTeacher(dl4j, spec, taps, numClasses);
@@ -73,22 +88,26 @@ public final class SoftLabelJob {
             shapes = checkOnnxTeacher(onnx.get(), spec, taps, numClasses);
         }
         String sha = external ? onnx.get().sha256() : files.sha256(layout.teacherModel());
-
         TensorEncoding encoding = TensorEncoding.fromConfig(config.softLabels.featureEncoding);
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<byte[]> model = jsc.broadcast(onnx.isPresent() ? onnx.get().onnx() : zip);
-        OnnxTeacherBackend onnxBackend = onnx.map(t -> new OnnxTeacherBackend(model, t.sha256(), spec, t.logitsOutput(), taps, t.cuda()))
-                .orElse(null);
-        try {
-            Dataset<Row> labelled = table.mapPartitions(
-                    new TeacherInference(onnxBackend == null ? model : null, sha, spec, taps, encoding, config.softLabels.batchSize, onnxBackend),
-                    Encoders.row(SoftLabelStore.schema(taps)));
-            long train = images.counts().getOrDefault("train", -1L);
-            long test = images.counts().getOrDefault("test", -1L);
-            Map<String, Object> features = new LinkedHashMap<>();
-            for (String tap : taps) {
-                features.put(tap, Map.of("column", SoftLabelStore.featureColumn(tap), "shape", shapes.get(tap), "encoding", encoding.configName()));
-            }
+        Map<String, Object> features = new LinkedHashMap<>();
+        for (String tap : taps) {
+            features.put(tap, Map.of("column", SoftLabelStore.featureColumn(tap), "shape", shapes.get(tap), "encoding", encoding.configName()));
+        }
+        Map<String, Object> logits = Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>");
+        StoreWriter store = StoreWriter.open(spark, layout.softLabels(), sha, StoreWriter.signalsKey(spec, classes, logits, features));
+        Dataset<Row> hashed = SoftLabelStore.withImageHash(table)
+                .select(ImageTable.ID, ImageTable.SPLIT, ImageTable.LABEL, SoftLabelStore.IMAGE_HASH, ImageTable.PIXELS);
+        Dataset<Row> done = store.labelled();
+        Dataset<Row> todo = hashed.join(done, SoftLabelStore.sameImage(hashed, done), "left_anti");
+        Map<String, Long> todoCounts = splitCounts(todo);
+        long todoRows = todoCounts.values().stream().mapToLong(Long::longValue).sum();
+        long tableRows = images.counts().getOrDefault("train", 0L) + images.counts().getOrDefault("test", 0L);
+        if (todoRows == 0) {
+            store.makeCurrent();
+        } else {
+            TeacherLabeler labeler = new TeacherLabeler(backend(spark, onnx, zip, sha, spec, taps))
+                    .setBatchSize(config.softLabels.batchSize)
+                    .setFeatureEncoding(encoding.configName());
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
@@ -96,30 +115,46 @@ public final class SoftLabelJob {
                     .withInput("teacher_sha256", sha)
                     .withDetail("teacher_backend", onnx.isPresent() ? onnx.get().details() : Map.of("backend", "dl4j"))
                     .withInput("images", layout.images())
-                    .withCount("rows", train + test)
-                    .withCount("train", train)
-                    .withCount("test", test)
+                    .withCount("rows", todoRows)
+                    .withCount("train", todoCounts.getOrDefault(ImageTable.TRAIN, 0L))
+                    .withCount("test", todoCounts.getOrDefault(ImageTable.TEST, 0L))
                     .withDetail("num_classes", numClasses)
-                    .withDetail("classes", images.details().get("classes"))
+                    .withDetail("classes", classes)
                     .withDetail("input_spec", spec.toString())
-                    .withDetail("logits", Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>"))
+                    .withDetail("logits", logits)
                     .withDetail("features", features);
-            ParquetArtifacts.write(labelled, layout.softLabels(), provenance);
-        } finally {
-            model.destroy();
+            try {
+                store.append(labeler.transform(todo).select(SoftLabelStore.columns(taps)), provenance, todoRows, start);
+            } finally {
+                labeler.teacher().release();
+            }
         }
-        long rows = spark.read().parquet(layout.softLabels()).count();
-        long bytes = ParquetArtifacts.bytes(spark, layout.softLabels());
-        Provenance written = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
-        if (rows != written.counts().get("rows")) {
-            throw new IllegalStateException("soft-label store has " + rows + " rows, the image table " + written.counts().get("rows"));
-        }
+        StoreVersion written = SoftLabelStore.open(spark, layout.softLabels());
         double seconds = (System.nanoTime() - start) / 1e9;
-        double bytesPerRow = bytes / (double) Math.max(rows, 1);
-        // the sidecar gains the measured size and time once the data is committed
-        ParquetArtifacts.rewriteSidecar(spark, layout.softLabels(), written.withDetail("bytes", bytes).withDetail("bytes_per_row", bytesPerRow)
-                .withDetail("seconds", seconds));
-        return new Result(rows, written.counts().get("train"), written.counts().get("test"), bytes, bytesPerRow, seconds, shapes, sha);
+        System.out.printf(Locale.ROOT, "soft-labels: %,d images in the table: %,d already labelled by this teacher, %,d labelled now -> %s%n",
+                tableRows, tableRows - todoRows, todoRows, written.uri());
+        StoreManifest.VersionEntry v = written.entry();
+        return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, sha, written.name());
+    }
+
+    /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */
+    private static TeacherBackend backend(SparkSession spark, Optional<OnnxTeachers.OnnxTeacher> onnx, byte[] zip, String sha, InputSpec spec,
+            List<String> taps) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        if (onnx.isPresent()) {
+            OnnxTeachers.OnnxTeacher t = onnx.get();
+            return new OnnxTeacherBackend(jsc.broadcast(t.onnx()), t.sha256(), spec, t.logitsOutput(), taps, t.cuda());
+        }
+        return new Dl4jTeacherBackend(jsc.broadcast(zip), sha, spec, taps);
+    }
+
+    /** Rows per split. */
+    private static Map<String, Long> splitCounts(Dataset<Row> rows) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Row r : rows.groupBy(ImageTable.SPLIT).count().collectAsList()) {
+            out.put(r.getString(0), r.getLong(1));
+        }
+        return out;
     }
 
     /** The image shape of the table (all rows share it; ingest guarantees that). */
@@ -144,9 +179,9 @@ public final class SoftLabelJob {
                     + "; ingest with dataset.channels/height/width matching the teacher, or use a teacher built for " + spec, e);
         }
         long width = acts[0].length();
-        if (width < numClasses) {
+        if (width != numClasses) {
             throw new IllegalArgumentException("the teacher's logits have " + width + " classes but the image table has " + numClasses
-                    + ": use a teacher trained on these classes");
+                    + ": use a teacher trained on exactly these classes, in the table's order");
         }
         Map<String, List<Long>> shapes = new LinkedHashMap<>();
         for (int i = 0; i < taps.size(); i++) {
@@ -164,9 +199,9 @@ public final class SoftLabelJob {
         try (OnnxClassifier c = OnnxClassifier.open(teacher.onnx(), spec, teacher.logitsOutput(), taps, 1, false)) {
             Map<String, List<Long>> all = c.outputShapes();
             List<Long> logits = all.get(c.logitsOutput());
-            if (logits.size() != 1 || logits.get(0) < numClasses) {
+            if (logits.size() != 1 || logits.get(0) != numClasses) {
                 throw new IllegalArgumentException("the ONNX teacher's logits output '" + c.logitsOutput() + "' has per-image shape " + logits
-                        + " but the image table has " + numClasses + " classes: use a teacher trained on these classes");
+                        + " but the image table has " + numClasses + " classes: use a teacher trained on exactly these classes, in the table's order");
             }
             Map<String, List<Long>> shapes = new LinkedHashMap<>();
             taps.forEach(t -> shapes.put(t, all.get(t)));

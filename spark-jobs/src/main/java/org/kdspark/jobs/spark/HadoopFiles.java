@@ -8,14 +8,23 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /** Small file operations on any Hadoop file system (file://, hdfs://, s3a://) by URI string. */
 public final class HadoopFiles {
+
+    /** Schemes of object stores, where a single write is atomic and a rename is a copy. */
+    private static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "gs", "abfs", "abfss", "wasb", "wasbs", "oss");
 
     private final Configuration conf;
 
@@ -78,21 +87,39 @@ public final class HadoopFiles {
         writeBytes(uri, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes through a temporary file and a rename, so readers never see a half-written file. */
+    /**
+     * Replaces {@code uri} so that readers see either the old or the new content, never a partial file or none. On
+     * object stores (s3a, gs, abfs) one PUT is already atomic; elsewhere the text goes to a temporary file that is
+     * renamed over the target in one step ({@link FileContext#rename} with {@code OVERWRITE}).
+     */
     public void writeStringAtomically(String uri, String text) {
-        Path target = new Path(uri);
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        Path target = fs(uri).makeQualified(new Path(uri));
         try {
-            FileSystem fs = fs(uri);
-            try (OutputStream out = fs.create(tmp, true)) {
+            if (OBJECT_STORES.contains(target.toUri().getScheme())) {
+                writeString(uri, text);
+                return;
+            }
+            Path tmp = new Path(target.getParent(), "." + target.getName() + "." + java.util.UUID.randomUUID() + ".tmp");
+            try (OutputStream out = fs(uri).create(tmp, true)) {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
             }
-            fs.delete(target, false);
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename " + tmp + " -> " + target + " failed");
-            }
+            FileContext.getFileContext(target.toUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri, e);
+        }
+    }
+
+    /** The names of the directories directly under {@code uri}, sorted; empty when it does not exist. */
+    public List<String> directories(String uri) {
+        try {
+            FileSystem fs = fs(uri);
+            Path dir = new Path(uri);
+            if (!fs.exists(dir)) {
+                return List.of();
+            }
+            return Arrays.stream(fs.listStatus(dir)).filter(FileStatus::isDirectory).map(st -> st.getPath().getName()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + uri, e);
         }
     }
 

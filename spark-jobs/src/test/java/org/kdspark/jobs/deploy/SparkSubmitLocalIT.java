@@ -80,7 +80,7 @@ class SparkSubmitLocalIT {
 
         assertEquals(0, r.code(), r.tail());
         assertTrue(r.stdout().contains("| kd student |"), "the report on stdout:\n" + r.tail());
-        for (String artifact : List.of("images/_provenance.json", "teacher/model.zip", "soft-labels/_provenance.json",
+        for (String artifact : List.of("images/_provenance.json", "teacher/model.zip", "soft-labels/_store.json",
                 "students/kd/model.zip", "students/baseline/model.zip", "report.json")) {
             assertTrue(Files.exists(out.resolve(artifact)), "missing " + artifact + "\n" + r.tail());
         }

@@ -16,9 +16,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -32,6 +35,7 @@ import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreWriter;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -93,7 +97,12 @@ class NotebookExportTest {
                 .withCount("rows", table.size())
                 .withDetail("classes", List.of("class_0", "class_1", "class_2", "class_3"))
                 .withDetail("input_spec", "1x12x12");
-        ParquetArtifacts.write(spark.createDataFrame(store, SoftLabelStore.schema(List.of())), layout.softLabels(), provenance);
+        StructType withoutHash = new StructType(Arrays.stream(SoftLabelStore.schema(List.of()).fields())
+                .filter(f -> !f.name().equals(SoftLabelStore.IMAGE_HASH)).toArray(StructField[]::new));
+        Dataset<Row> hashes = SoftLabelStore.withImageHash(spark.read().parquet(layout.images())).select(ImageTable.ID, SoftLabelStore.IMAGE_HASH);
+        StoreWriter.open(spark, layout.softLabels(), "abc1234567890def", "0123456789abcdef")
+                .append(spark.createDataFrame(store, withoutHash).join(hashes, ImageTable.ID).select(SoftLabelStore.columns(List.of())),
+                        provenance, table.size(), System.nanoTime());
     }
 
     @Test

@@ -74,14 +74,14 @@ class OnnxSoftLabelJobTest {
         Map<String, Row> external = label("soft_labels.backend=onnx", "soft_labels.teacher_onnx=" + exported);
         // local[2]: one executor JVM running 4 partitions on 2 threads -> one ONNX Runtime session
         assertEquals(loads + 1, OnnxTeacherCache.loads(), "ONNX sessions created");
-        Provenance p = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        Provenance p = SoftLabelStore.open(spark, layout.softLabels()).provenance();
         assertEquals(new HadoopFiles(spark.sparkContext().hadoopConfiguration()).sha256(exported.toUri().toString()),
                 p.inputs().get("teacher_sha256"));
         assertEquals("onnx", ((Map<?, ?>) p.details().get("teacher_backend")).get("backend"));
 
         Map<String, Row> auto = label("soft_labels.backend=auto");
-        assertEquals(100, ((Number) ((Map<?, ?>) ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND,
-                SoftLabelStore.SCHEMA_VERSION).details().get("teacher_backend")).get("verified_images")).intValue());
+        assertEquals(100, ((Number) ((Map<?, ?>) SoftLabelStore.open(spark, layout.softLabels()).provenance().details()
+                .get("teacher_backend")).get("verified_images")).intValue());
 
         assertEquals(500, dl4j.size());
         assertSameStore(dl4j, external);
@@ -104,10 +104,12 @@ class OnnxSoftLabelJobTest {
                 "soft_labels.batch_size=64", "soft_labels.feature_taps=[block2]"));
         all.addAll(List.of(overrides));
         KdConfig withOverrides = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist.yaml"), all);
+        // the store is incremental: a second backend for the same teacher would find nothing left to label
+        new HadoopFiles(spark.sparkContext().hadoopConfiguration()).delete(layout.softLabels());
         SoftLabelJob.Result r = SoftLabelJob.run(spark, withOverrides, layout);
         assertEquals(500, r.rows());
         Map<String, Row> byId = new HashMap<>();
-        for (Row row : spark.read().parquet(layout.softLabels()).collectAsList()) {
+        for (Row row : SoftLabelStore.open(spark, layout.softLabels()).read(spark).collectAsList()) {
             byId.put(row.getAs(SoftLabelStore.ID), row);
         }
         return byId;

@@ -15,6 +15,7 @@ import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.provenance.Provenance;
 
 /** The quick pipeline (conf/fashion-mnist-quick.yaml) end to end on real Fashion-MNIST. */
@@ -72,9 +73,10 @@ class QuickPipelineEndToEndTest {
         }
 
         // the store is plain Parquet with provenance in every footer
-        assertEquals(report.at("/soft_labels/rows").asLong(), spark.read().parquet(layout.softLabels()).count());
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        assertEquals(report.at("/soft_labels/rows").asLong(), store.read(spark).count());
         Provenance footer = Provenance.fromJson(ParquetArtifacts.footerMetadata(spark.sparkContext().hadoopConfiguration(),
-                layout.softLabels()).get(ParquetArtifacts.FOOTER_KEY));
+                store.batchUris().get(0)).get(ParquetArtifacts.FOOTER_KEY));
         assertEquals(SoftLabelStore.KIND, footer.kind());
         assertTrue(Files.exists(dir.resolve("students/kd/model.zip")));
         assertTrue(Files.exists(dir.resolve("students/kd/model.onnx")), "the student as verified ONNX next to its zip");

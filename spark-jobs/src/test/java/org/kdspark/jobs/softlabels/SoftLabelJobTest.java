@@ -29,6 +29,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
@@ -72,7 +73,10 @@ class SoftLabelJobTest {
         assertEquals(1, TeacherCache.loads() - loadsBefore, "teacher deserialisations");
 
         assertEquals(40, r.rows());
-        Dataset<Row> store = spark.read().parquet(layout.softLabels());
+        assertEquals(40, r.labelled());
+        StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
+        assertEquals(r.version(), version.name());
+        Dataset<Row> store = version.read(spark);
         assertEquals(SoftLabelStore.schema(List.of("block2", "embedding")).fieldNames().length, store.schema().fieldNames().length);
         assertEquals(DataTypes.FloatType, ((org.apache.spark.sql.types.ArrayType) store.schema().apply(SoftLabelStore.LOGITS).dataType()).elementType());
         assertEquals(DataTypes.BinaryType, store.schema().apply("feature_block2").dataType());
@@ -101,12 +105,12 @@ class SoftLabelJobTest {
         assertEquals((int) image.getAs(ImageTable.LABEL), (int) stored.getAs(SoftLabelStore.LABEL));
 
         // provenance: footer of every file and the sidecar agree, with the teacher's hash
-        Provenance p = ParquetArtifacts.provenance(spark, layout.softLabels(), SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION);
+        Provenance p = version.provenance();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         assertEquals(files.sha256(layout.teacherModel()), p.inputs().get("teacher_sha256"));
         assertEquals(40L, p.counts().get("rows"));
         assertTrue(p.code().containsKey("version"));
-        Map<String, String> footer = ParquetArtifacts.footerMetadata(spark.sparkContext().hadoopConfiguration(), layout.softLabels());
+        Map<String, String> footer = ParquetArtifacts.footerMetadata(spark.sparkContext().hadoopConfiguration(), version.batchUris().get(0));
         Provenance fromFooter = Provenance.fromJson(footer.get(ParquetArtifacts.FOOTER_KEY));
         assertEquals(p.inputs(), fromFooter.inputs());
         assertEquals(p.createdAt(), fromFooter.createdAt());
@@ -132,5 +136,9 @@ class SoftLabelJobTest {
         IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
                 () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 7));
         assertTrue(classes.getMessage().contains("4 classes") && classes.getMessage().contains("7"), classes.getMessage());
+        // wider logits than the table's classes are refused too: which classes would the extra ones be?
+        IllegalArgumentException wider = assertThrows(IllegalArgumentException.class,
+                () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 3));
+        assertTrue(wider.getMessage().contains("exactly these classes"), wider.getMessage());
     }
 }

@@ -1,0 +1,68 @@
+package org.kdspark.jobs.softlabels;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.model.GraphOutputs;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The DL4J teacher: its zip travels as a broadcast and is deserialised once per executor JVM ({@link TeacherCache});
+ * each concurrent task borrows its own copy.
+ */
+public final class Dl4jTeacherBackend implements TeacherBackend {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<byte[]> zip;
+    private final String sha256;
+    private final InputSpec spec;
+    private final List<String> taps;
+
+    /**
+     * @param zip    the teacher's model zip, broadcast
+     * @param sha256 hex SHA-256 of the zip, the executors' cache key
+     */
+    public Dl4jTeacherBackend(Broadcast<byte[]> zip, String sha256, InputSpec spec, List<String> taps) {
+        this.zip = zip;
+        this.sha256 = sha256;
+        this.spec = spec;
+        this.taps = List.copyOf(taps);
+    }
+
+    @Override
+    public Outputs label(byte[] pixels, int count) {
+        List<String> vertices = new ArrayList<>(taps.size() + 1);
+        vertices.add(GraphOutputs.LOGITS);
+        vertices.addAll(taps);
+        ComputationGraph teacher = TeacherCache.borrow(sha256, zip::value);
+        INDArray[] acts;
+        try {
+            acts = GraphOutputs.activations(teacher, spec.toInput(pixels, 0, count), vertices);
+        } finally {
+            TeacherCache.release(sha256, teacher);
+        }
+        List<float[]> features = new ArrayList<>(taps.size());
+        for (int t = 0; t < taps.size(); t++) {
+            features.add(acts[t + 1].dup('c').data().asFloat());
+        }
+        return new Outputs(count, acts[0].dup('c').data().asFloat(), features);
+    }
+
+    @Override
+    public List<String> taps() {
+        return taps;
+    }
+
+    @Override
+    public void release() {
+        zip.destroy();
+    }
+
+    @Override
+    public InputSpec spec() {
+        return spec;
+    }
+}

@@ -1,0 +1,45 @@
+package org.kdspark.jobs.softlabels;
+
+import java.io.Serializable;
+import java.util.List;
+import org.kdspark.kd.data.InputSpec;
+
+/**
+ * A teacher as the executors see it: it labels batches of images with raw logits and feature taps. Instances are
+ * small and serializable; the model itself travels as a broadcast and is loaded once per executor JVM. Two
+ * implementations: {@link Dl4jTeacherBackend} and {@link org.kdspark.jobs.onnx.OnnxTeacherBackend} (ONNX Runtime).
+ */
+public interface TeacherBackend extends Serializable {
+
+    /**
+     * Logits and taps of the first {@code count} images of {@code pixels} (uint8, CHW, image after image, in the
+     * teacher's input spec).
+     */
+    Outputs label(byte[] pixels, int count);
+
+    /** The feature taps, in the order {@link Outputs#taps()} holds them. */
+    List<String> taps();
+
+    /** Frees the model's broadcast once the job is done with it (on the driver). */
+    void release();
+
+    /** The images the teacher takes: every pixel array must hold {@code spec().valuesPerImage()} bytes. */
+    InputSpec spec();
+
+    /**
+     * What a batch produced.
+     *
+     * @param logits {@code count x numClasses} raw logits
+     * @param taps   one array per tap, {@code count x tapSize(t)} values, flattened CHW
+     */
+    record Outputs(int count, float[] logits, List<float[]> taps) {
+
+        public int numClasses() {
+            return logits.length / count;
+        }
+
+        public int tapSize(int tap) {
+            return taps.get(tap).length / count;
+        }
+    }
+}

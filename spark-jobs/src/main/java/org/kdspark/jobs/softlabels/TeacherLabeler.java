@@ -1,0 +1,161 @@
+package org.kdspark.jobs.softlabels;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.codec.TensorEncoding;
+
+/**
+ * Labels a DataFrame of images with a teacher: a Spark ML {@link Transformer} that user code can apply to its own
+ * data, and that the soft-label job is a thin caller of.
+ *
+ * <p>Input: a binary column of uint8 CHW pixels in the teacher's input spec ({@link #pixelsCol}, default
+ * {@code pixels}). Output: every input column, then {@code logits} ({@code array<float>}, raw) and one binary column
+ * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #featureEncoding}. The teacher runs in
+ * {@code mapPartitions}, {@link #batchSize} images at a time, through its {@link TeacherBackend} (DL4J or ONNX
+ * Runtime), loaded once per executor.
+ *
+ * <pre>{@code
+ * TeacherLabeler labeler = new TeacherLabeler(new Dl4jTeacherBackend(jsc.broadcast(zip), sha256, spec, List.of("block2")))
+ *         .setBatchSize(128);
+ * Dataset<Row> labelled = labeler.transform(images);
+ * }</pre>
+ */
+public final class TeacherLabeler extends Transformer {
+
+    private static final long serialVersionUID = 1L;
+    private static final List<String> ENCODINGS = Arrays.stream(TensorEncoding.values()).map(TensorEncoding::configName).toList();
+
+    private final String uid;
+    private final TeacherBackend teacher;
+
+    private final Param<String> pixelsCol;
+    private final Param<String> idCol;
+    private final IntParam batchSize;
+    private final Param<String> featureEncoding;
+
+    public TeacherLabeler(TeacherBackend teacher) {
+        this(Identifiable.randomUID("teacherLabeler"), teacher);
+    }
+
+    public TeacherLabeler(String uid, TeacherBackend teacher) {
+        this.uid = uid;
+        this.teacher = teacher;
+        this.pixelsCol = new Param<>(this, "pixelsCol", "binary column of uint8 CHW pixels in the teacher's input spec");
+        this.idCol = new Param<>(this, "idCol", "column that names a row in error messages (optional: empty for none)");
+        this.batchSize = new IntParam(this, "batchSize", "images per teacher call", ParamValidators.gt(0));
+        this.featureEncoding = new Param<>(this, "featureEncoding", "encoding of the feature-tap cells: " + ENCODINGS,
+                ParamValidators.inArray(ENCODINGS.toArray(String[]::new)));
+        setDefault(pixelsCol, "pixels");
+        setDefault(idCol, "id");
+        setDefault(batchSize, 256);
+        setDefault(featureEncoding, TensorEncoding.FLOAT16.configName());
+    }
+
+    public Param<String> pixelsCol() {
+        return pixelsCol;
+    }
+
+    public Param<String> idCol() {
+        return idCol;
+    }
+
+    public IntParam batchSize() {
+        return batchSize;
+    }
+
+    public Param<String> featureEncoding() {
+        return featureEncoding;
+    }
+
+    public TeacherLabeler setPixelsCol(String value) {
+        set(pixelsCol, value);
+        return this;
+    }
+
+    public TeacherLabeler setIdCol(String value) {
+        set(idCol, value);
+        return this;
+    }
+
+    public TeacherLabeler setBatchSize(int value) {
+        set(batchSize, value);
+        return this;
+    }
+
+    public TeacherLabeler setFeatureEncoding(String value) {
+        set(featureEncoding, value);
+        return this;
+    }
+
+    public TeacherBackend teacher() {
+        return teacher;
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType in = dataset.schema();
+        StructType out = transformSchema(in);
+        String id = $(idCol);
+        int idIndex = !id.isEmpty() && Arrays.asList(in.fieldNames()).contains(id) ? in.fieldIndex(id) : -1;
+        return dataset.toDF().mapPartitions(new TeacherInference(teacher, in.fieldIndex($(pixelsCol)), idIndex,
+                TensorEncoding.fromConfig($(featureEncoding)), (Integer) $(batchSize)), Encoders.row(out));
+    }
+
+    /**
+     * The input schema plus the logits and feature columns; refuses a missing or non-binary pixels column and output
+     * columns that already exist, naming them.
+     */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        String pixels = $(pixelsCol);
+        if (!names.contains(pixels)) {
+            throw new IllegalArgumentException("TeacherLabeler: no pixels column '" + pixels + "' among " + names
+                    + ": set pixelsCol to the binary column of uint8 CHW pixels");
+        }
+        if (!schema.apply(pixels).dataType().equals(DataTypes.BinaryType)) {
+            throw new IllegalArgumentException("TeacherLabeler: column '" + pixels + "' is " + schema.apply(pixels).dataType().simpleString()
+                    + ", not binary: it must hold uint8 CHW pixels (" + teacher.spec() + ", " + teacher.spec().valuesPerImage() + " bytes)");
+        }
+        StructType out = schema;
+        for (String c : outputColumns()) {
+            if (names.contains(c)) {
+                throw new IllegalArgumentException("TeacherLabeler: the input already has a column '" + c + "', which the labeler writes: "
+                        + "drop or rename it first");
+            }
+        }
+        out = out.add(SoftLabelStore.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        for (String tap : teacher.taps()) {
+            out = out.add(SoftLabelStore.featureColumn(tap), DataTypes.BinaryType, false);
+        }
+        return out;
+    }
+
+    /** The columns {@link #transform} adds: the logits, then one per feature tap. */
+    public List<String> outputColumns() {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(SoftLabelStore.LOGITS),
+                teacher.taps().stream().map(SoftLabelStore::featureColumn)).toList();
+    }
+
+    @Override
+    public TeacherLabeler copy(ParamMap extra) {
+        return copyValues(new TeacherLabeler(uid, teacher), extra);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+}
