@@ -27,7 +27,7 @@ import pandas as pd
 DEFAULT_RUN = "../out/fashion-mnist"
 
 # what this module understands; a newer writer must bump these and the notebooks must follow
-SCHEMA_VERSIONS = {"soft-label-store": 1, "image-table": 1, "notebook-export": 1}
+SCHEMA_VERSIONS = {"soft-label-store": 2, "image-table": 1, "notebook-export": 1}
 
 
 class RunError(RuntimeError):
@@ -76,9 +76,25 @@ def source():
     return "parquet" if has_pyarrow() else "export"
 
 
+def store_batches(run):
+    """The committed batch directories of the soft-label store's current version, oldest first (from _store.json:
+    a batch a killed job left half-written is not listed)."""
+    root = Path(run) / "soft-labels"
+    manifest = root / "_store.json"
+    if not manifest.is_file():
+        raise RunError(f"missing {manifest}: run 'bin/kd soft-labels --output {run}' (or the whole pipeline)")
+    m = json.loads(manifest.read_text())
+    if m.get("kind") != "soft-label-store" or m.get("schema_version") != SCHEMA_VERSIONS["soft-label-store"]:
+        raise RunError(f"{manifest} is a {m.get('kind')} of schema version {m.get('schema_version')}, these notebooks read "
+                       f"{SCHEMA_VERSIONS['soft-label-store']}: update the notebooks or regenerate the run with a matching build")
+    version = m["current"]
+    return [root / version / b["name"] for b in m["versions"][version]["batches"]]
+
+
 def classes(run):
     """Class names, index = label."""
-    return list(read_provenance(Path(run) / "soft-labels" / "_provenance.json", "soft-label-store")["details"]["classes"])
+    newest = store_batches(run)[-1]
+    return list(read_provenance(newest / "_provenance.json", "soft-label-store")["details"]["classes"])
 
 
 def report(run):
@@ -104,8 +120,9 @@ def soft_labels(run):
     """Frame with id, split, label, logit_0 .. logit_K-1: the teacher's raw logits for every image."""
     run = Path(run)
     if has_pyarrow():
-        read_provenance(run / "soft-labels" / "_provenance.json", "soft-label-store")
-        t = pd.read_parquet(run / "soft-labels", columns=["id", "split", "label", "logits"])
+        # an image whose file changed was labelled again in a later batch: keep its newest row
+        t = pd.concat([pd.read_parquet(b, columns=["id", "split", "label", "logits"]) for b in store_batches(run)], ignore_index=True)
+        t = t.drop_duplicates("id", keep="last")
         logits = np.stack(t["logits"].to_numpy()).astype(np.float32)
         out = t[["id", "split", "label"]].reset_index(drop=True)
         out = pd.concat([out, pd.DataFrame(logits, columns=[f"logit_{k}" for k in range(logits.shape[1])])], axis=1)

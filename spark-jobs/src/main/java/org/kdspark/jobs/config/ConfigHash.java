@@ -10,6 +10,9 @@ import org.kdspark.kd.provenance.Provenance;
 /** A short, stable hash of selected config sections: equal hashes mean an artifact can be reused. */
 public final class ConfigHash {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = Provenance.json().copy()
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
     private ConfigHash() {
     }
 
@@ -20,8 +23,16 @@ public final class ConfigHash {
         for (String s : sections) {
             relevant.put(s, all.get(s));
         }
+        return ofValue(relevant);
+    }
+
+    /**
+     * SHA-256 (first 16 hex digits) of {@code value} as canonical JSON: map entries sorted by key, so that maps with
+     * an unspecified order ({@code Map.of}, randomised per JVM) hash the same in every process.
+     */
+    public static String ofValue(Object value) {
         try {
-            return digest(Provenance.json().writeValueAsBytes(relevant));
+            return digest(CANONICAL.writeValueAsBytes(value));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

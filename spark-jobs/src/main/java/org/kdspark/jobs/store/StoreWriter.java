@@ -60,11 +60,7 @@ public final class StoreWriter {
         key.put("classes", classes);
         key.put("logits", logits);
         key.put("features", features);
-        try {
-            return ConfigHash.ofText(Provenance.json().writeValueAsString(key));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigHash.ofValue(key);
     }
 
     /** The version directory for a teacher and a signal spec: {@code teacher=SHA12_KEY8}. */

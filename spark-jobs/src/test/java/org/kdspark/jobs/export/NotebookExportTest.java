@@ -195,6 +195,6 @@ class NotebookExportTest {
         RunLayout empty = new RunLayout(dir.resolve("empty-run").toUri().toString());
         Provenance.IncompatibleArtifactException e = assertThrows(Provenance.IncompatibleArtifactException.class,
                 () -> NotebookExport.run(spark, empty, 4));
-        assertTrue(e.getMessage().contains("soft-label-store"), e.getMessage());
+        assertTrue(e.getMessage().contains("no soft-label store") && e.getMessage().contains("kd soft-labels"), e.getMessage());
     }
 }
