@@ -11,6 +11,7 @@ import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.pipeline.PipelineJob;
 import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.retrain.RetrainJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
 import picocli.CommandLine.Command;
@@ -68,6 +69,23 @@ final class JobCommands {
             SoftLabelJob.Result r = SoftLabelJob.run(spark, config, layout);
             return String.format(Locale.ROOT, "soft-labels: %d rows (%d train, %d test; %d labelled now, %d reused), %.0f bytes/row, %.1f s -> %s/%s",
                     r.rows(), r.train(), r.test(), r.labelled(), r.reused(), r.bytesPerRow(), r.seconds(), layout.softLabels(), r.version());
+        }
+    }
+
+    @Command(name = "retrain", mixinStandardHelpOptions = true,
+            description = "Scheduled retraining: label new images only, distill a candidate, judge it on the registry's frozen held-out set"
+                    + " and promote it (atomic switch of REGISTRY/MODEL/current.json) only if it beats the production student.")
+    static final class Retrain extends SparkCommand {
+        @Override
+        String job() {
+            return "retrain";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            RetrainJob.Result r = RetrainJob.run(spark, config, layout);
+            return String.format(Locale.ROOT, "retrain: %s %s (%s); %d images labelled now -> %s", r.version(),
+                    r.promoted() ? "promoted" : "not promoted", r.reason(), r.labelled(), r.registry());
         }
     }
 

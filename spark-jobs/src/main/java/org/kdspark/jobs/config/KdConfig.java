@@ -25,6 +25,7 @@ public final class KdConfig {
     public Teacher teacher = new Teacher();
     public SoftLabels softLabels = new SoftLabels();
     public Distill distill = new Distill();
+    public Retrain retrain = new Retrain();
 
     /** Spark session settings. */
     public static final class Spark {
@@ -132,6 +133,19 @@ public final class KdConfig {
         public int workers = 0;
     }
 
+    /** Scheduled retraining ({@code kd retrain}): where promoted students live and when a candidate is promoted. */
+    public static final class Retrain {
+        /** The model registry, any Hadoop URI (s3a:// included); default OUTPUT/registry. */
+        public String registry;
+        /** The model's name in the registry: REGISTRY/MODEL/. */
+        public String model = "student";
+        /**
+         * Held-out accuracy (a fraction: 0.005 = half a point) a candidate must gain over the current production
+         * student to be promoted; 0 promotes any candidate that is strictly better.
+         */
+        public double minImprovement = 0.0;
+    }
+
     /** Checks values that the types alone do not; returns every problem found, each naming its key. */
     public List<String> problems() {
         List<String> p = new ArrayList<>();
@@ -173,6 +187,12 @@ public final class KdConfig {
         require(p, distill.epochs > 0, "distill.epochs", "must be > 0", distill.epochs);
         require(p, distill.batchSizePerWorker > 0, "distill.batch_size_per_worker", "must be > 0", distill.batchSizePerWorker);
         require(p, distill.averagingFrequency > 0, "distill.averaging_frequency", "must be > 0", distill.averagingFrequency);
+        require(p, retrain.model != null && retrain.model.matches("[A-Za-z0-9][A-Za-z0-9._-]*"), "retrain.model",
+                "must be a name of letters, digits, '.', '_' or '-'", retrain.model);
+        require(p, retrain.minImprovement > -1 && retrain.minImprovement < 1, "retrain.min_improvement",
+                "must be an accuracy fraction in (-1, 1), e.g. 0.005 for half a point", retrain.minImprovement);
+        require(p, retrain.registry == null || !retrain.registry.isBlank(), "retrain.registry", "must be a path or URI, or left out",
+                retrain.registry);
         require(p, distill.learningRate > 0, "distill.learning_rate", "must be > 0", distill.learningRate);
         require(p, distill.workers >= 0, "distill.workers", "must be >= 0 (0 = one per executor core)", distill.workers);
         return p;

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
@@ -106,6 +107,19 @@ public final class HadoopFiles {
             FileContext.getFileContext(target.toUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri, e);
+        }
+    }
+
+    /** Copies the file {@code from} to {@code to} (any file systems), replacing it. */
+    public void copy(String from, String to) {
+        try {
+            Path src = new Path(from);
+            Path dst = new Path(to);
+            if (!FileUtil.copy(fs(from), src, fs(to), dst, false, true, conf)) {
+                throw new IOException("copy returned false");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
         }
     }
 
