@@ -4,7 +4,7 @@
 #   deploy/submit.sh TARGET JOB CONFIG [kd options...]
 #
 #   TARGET  yarn-cluster | yarn-client | k8s | local
-#   JOB     a kd subcommand: soft-labels, distill, pipeline (also ingest, train-teacher, evaluate, config)
+#   JOB     a kd subcommand: soft-labels, distill, pipeline, retrain (also ingest, train-teacher, evaluate, config)
 #   CONFIG  the job config (YAML), e.g. conf/fashion-mnist.yaml. It is shipped with --files and --config points
 #           at the shipped copy. On k8s a path inside the image may be given as local:///opt/kd/conf/NAME.yaml.
 #   kd options are passed to the job, e.g. --output hdfs:///kd/runs/2026-11-22 --set distill.epochs=4

@@ -24,7 +24,7 @@ final class DeployFiles {
     /** Where the Dockerfiles put the repository's files inside the image. */
     static final String IMAGE_HOME = "/opt/kd/";
     static final String IMAGE_JAR = "local:///opt/kd/lib/kd-cluster.jar";
-    static final Set<String> CLUSTER_JOBS = Set.of("soft-labels", "distill", "pipeline");
+    static final Set<String> CLUSTER_JOBS = Set.of("soft-labels", "distill", "pipeline", "retrain");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

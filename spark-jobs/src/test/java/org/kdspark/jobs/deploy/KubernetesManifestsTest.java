@@ -85,7 +85,7 @@ class KubernetesManifestsTest {
             spec.path("arguments").forEach(a -> args.add(a.asText()));
             String job = DeployFiles.checkKdArguments(args, true);
             assertTrue(DeployFiles.CLUSTER_JOBS.contains(job), file + ": job " + job);
-            String expectedJob = file.replace("kd-", "").replace("-gpu", "").replace(".yaml", "").replace("nightly", "pipeline");
+            String expectedJob = file.replace("kd-", "").replace("-gpu", "").replace(".yaml", "").replace("nightly", "retrain");
             assertEquals(expectedJob, job, file + " runs the job its name says");
 
             for (String role : List.of("driver", "executor")) {
@@ -179,7 +179,7 @@ class KubernetesManifestsTest {
         // submit.sh TARGET JOB CONFIG [kd options] becomes: kd JOB --config CONFIG [kd options]
         List<String> kd = new ArrayList<>(List.of(args.get(1), "--config", args.get(2).replace("local://", "")));
         kd.addAll(args.subList(3, args.size()));
-        assertEquals("pipeline", DeployFiles.checkKdArguments(kd, true));
+        assertEquals("retrain", DeployFiles.checkKdArguments(kd, true));
 
         Map<String, JsonNode> env = new TreeMap<>();
         container.path("env").forEach(v -> env.put(v.path("name").asText(), v));

@@ -49,7 +49,7 @@ public final class EncodingBytesPerRow {
         SparkSession spark = SparkSession.builder().master("local[2]").appName("encoding bytes")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.parquet.compression.codec", "zstd").getOrCreate();
-        Dataset<Row> in = spark.read().parquet(store).select(SoftLabelStore.LOGITS, SoftLabelStore.featureColumn(tap));
+        Dataset<Row> in = SoftLabelStore.open(spark, store).read(spark).select(SoftLabelStore.LOGITS, SoftLabelStore.featureColumn(tap));
         long rows = in.count();
         StructType schema = new StructType();
         for (String e : logitEncodings) {
