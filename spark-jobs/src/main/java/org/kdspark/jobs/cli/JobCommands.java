@@ -95,6 +95,10 @@ final class JobCommands {
         @Option(names = "--name", paramLabel = "NAME", description = "Student name under OUTPUT/students/ (default: 'kd', or 'baseline' for method none).")
         String name;
 
+        @Option(names = "--resume", description = "Continue from the student's last complete checkpoint (written after every epoch); a"
+                + " checkpoint of another config is refused.")
+        boolean resume;
+
         @Override
         String job() {
             return "distill";
@@ -103,7 +107,7 @@ final class JobCommands {
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
             String student = name != null ? name : config.distill.method.equals("none") ? "baseline" : "kd";
-            DistillJob.Result r = DistillJob.run(spark, config, layout, student);
+            DistillJob.Result r = DistillJob.run(spark, config, layout, student, resume);
             return String.format(Locale.ROOT, "distill: %s student (%s) test accuracy %.4f, %,d params, %.1f s -> %s", r.name(), r.method(),
                     r.scores().accuracy(), r.params(), r.seconds(), r.model());
         }
@@ -126,6 +130,9 @@ final class JobCommands {
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
             description = "Run ingest, teacher, soft labels, baseline and KD students, the report and the notebook export in one Spark application.")
     static final class Pipeline extends SparkCommand {
+        @Option(names = "--resume", description = "Resume each student from its last complete checkpoint; finished steps are reused anyway.")
+        boolean resume;
+
         @Override
         String job() {
             return "pipeline";
@@ -133,7 +140,7 @@ final class JobCommands {
 
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
-            return System.lineSeparator() + Report.markdown(PipelineJob.run(spark, config, layout).report());
+            return System.lineSeparator() + Report.markdown(PipelineJob.run(spark, config, layout, resume).report());
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.evaluate.Evaluation;
@@ -62,7 +64,16 @@ public final class DistillJob {
 
     /** Trains and saves the KD student called {@code name} (e.g. "kd") with the config's student objective. */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name) {
-        return run(spark, config, layout, name, config.distill.method, config.studentObjective());
+        return run(spark, config, layout, name, false);
+    }
+
+    /** As {@link #run(SparkSession, KdConfig, RunLayout, String)}; {@code resume} continues from the last checkpoint. */
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, boolean resume) {
+        return run(spark, config, layout, name, config.distill.method, config.studentObjective(), resume);
+    }
+
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, String method, Objective objective) {
+        return run(spark, config, layout, name, method, objective, false);
     }
 
     /**
@@ -70,7 +81,7 @@ public final class DistillJob {
      * otherwise; {@code method} is the name the results carry (e.g. "none" for the baseline).
      */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, String method,
-            Objective objective) {
+            Objective objective, boolean resume) {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill;
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
@@ -105,28 +116,44 @@ public final class DistillJob {
                         + " training images: re-run 'kd soft-labels' for this image table");
             }
             InputSpec spec = test.images().spec();
-            ComputationGraph student = Models.student(d, spec, numClasses, objective, teacherShapes);
+            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            Checkpoints checkpoints = new Checkpoints(files, layout.studentDir(name));
+            Map<String, Object> trainingConfig = trainingConfig(config, method, objective, store, imagesProvenance);
+            String configHash = ConfigHash.ofValue(trainingConfig);
+            Optional<Checkpoints.Checkpoint> restored = resume ? checkpoints.latest(configHash, trainingConfig) : Optional.empty();
+            if (!resume) {
+                checkpoints.clear();
+            }
+            ComputationGraph student = restored.map(Checkpoints.Checkpoint::network)
+                    .orElseGet(() -> Models.student(d, spec, numClasses, objective, teacherShapes));
+            List<Epoch> history = new ArrayList<>(restored.map(c -> c.meta().history()).orElse(List.of()));
+            int firstEpoch = restored.map(c -> c.meta().epoch() + 1).orElse(1);
+            if (resume) {
+                System.out.println(restored.isPresent()
+                        ? String.format(Locale.ROOT, "distill %s: resuming after epoch %d from %s", name, firstEpoch - 1, checkpoints.dir())
+                        : "distill " + name + ": no checkpoint under " + checkpoints.dir() + ", starting at epoch 1");
+            }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
             ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
                     new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
-            List<Epoch> history = new ArrayList<>();
+            MinibatchBuilder builder = new MinibatchBuilder(spec, numClasses, d.batchSizePerWorker, objective, teacherShapes, signals);
             long trainStart = System.nanoTime();
-            try {
-                for (int epoch = 1; epoch <= d.epochs; epoch++) {
-                    long t0 = System.nanoTime();
-                    double loss = trainer.fitEpoch(minibatches(train, d.seed, epoch, workers, new MinibatchBuilder(spec, numClasses,
-                            d.batchSizePerWorker, objective, teacherShapes, signals)));
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    double acc = Evaluation.evaluate(trainer.network(), test.images(), teacherTestLogits).accuracy();
-                    history.add(new Epoch(epoch, loss, acc, trainExamples / seconds, seconds));
-                    double elapsed = (System.nanoTime() - trainStart) / 1e9;
-                    System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  test acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
-                            name, epoch, d.epochs, loss, acc, trainExamples / seconds, duration(elapsed),
-                            duration(elapsed / epoch * (d.epochs - epoch)));
-                }
-            } finally {
-                trainer.close();
+            for (int epoch = firstEpoch; epoch <= d.epochs; epoch++) {
+                long t0 = System.nanoTime();
+                ComputationGraph before = trainer.network().clone();
+                JavaRDD<MultiDataSet> batches = minibatches(train, d.seed, epoch, workers, builder);
+                double loss = trainer.fitEpoch(batches, epoch);
+                LossGuard.check(epoch, loss, trainer.network(), before, objective, batches);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double acc = Evaluation.evaluate(trainer.network(), test.images(), teacherTestLogits).accuracy();
+                history.add(new Epoch(epoch, loss, acc, trainExamples / seconds, seconds));
+                checkpoints.write(new Checkpoints.Meta(epoch, d.seed, configHash, trainingConfig, history), trainer.network());
+                double elapsed = (System.nanoTime() - trainStart) / 1e9;
+                int done = epoch - firstEpoch + 1;
+                System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  test acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
+                        name, epoch, d.epochs, loss, acc, trainExamples / seconds, duration(elapsed),
+                        duration(elapsed / done * (d.epochs - epoch)));
             }
             double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
             ComputationGraph trained = trainer.network();
@@ -148,7 +175,6 @@ public final class DistillJob {
                     .withDetail("train_seconds", trainSeconds)
                     .withDetail("examples_per_s", trainExamples * (double) d.epochs / trainSeconds)
                     .withDetail("history", historyMaps(history));
-            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             files.writeBytes(layout.studentModel(name), ModelFiles.toZip(trained, provenance, false));
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
             files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
@@ -158,6 +184,21 @@ public final class DistillJob {
         } finally {
             train.unpersist();
         }
+    }
+
+    /**
+     * What a checkpoint must match to be resumed: the distill section, the objective, the teacher's store version and
+     * the image table.
+     */
+    private static Map<String, Object> trainingConfig(KdConfig config, String method, Objective objective, StoreVersion store,
+            Provenance images) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("distill", ConfigLoader.toMap(config).get("distill"));
+        c.put("method", method);
+        c.put("objective", objective.toString());
+        c.put("soft_labels", store.name());
+        c.put("images_created_at", images.createdAt());
+        return c;
     }
 
     /**

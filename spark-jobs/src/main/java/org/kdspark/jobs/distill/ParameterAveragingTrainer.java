@@ -24,11 +24,26 @@ public final class ParameterAveragingTrainer {
     public record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed) {
     }
 
-    private final SparkComputationGraph spark;
-    private final ParameterAveragingTrainingMaster master;
+    private final JavaSparkContext jsc;
+    private final Settings settings;
+    private ComputationGraph network;
 
     public ParameterAveragingTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
-        this.master = new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSizePerWorker())
+        this.jsc = jsc;
+        this.network = network;
+        this.settings = settings;
+    }
+
+    /**
+     * One pass over {@code minibatches}, each element a minibatch of exactly {@code batchSizePerWorker}
+     * examples (the last of a partition may be smaller). Returns the mean training score of the pass.
+     *
+     * <p>The training master splits the epoch's data into averaging rounds at random; its seed is derived from
+     * (seed, epoch) and a fresh master serves each epoch, so the rounds are a function of the epoch alone and a run
+     * resumed from a checkpoint trains exactly as an uninterrupted one.
+     */
+    public double fitEpoch(JavaRDD<MultiDataSet> minibatches, int epoch) {
+        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSizePerWorker())
                 .batchSizePerWorker(settings.batchSizePerWorker())
                 .averagingFrequency(settings.averagingFrequency())
                 .workerPrefetchNumBatches(settings.prefetchBatches())
@@ -36,27 +51,20 @@ public final class ParameterAveragingTrainer {
                 .repartionData(Repartition.NumPartitionsWorkersDiffers)
                 .storageLevel(StorageLevel.MEMORY_ONLY())
                 .saveUpdater(true)
-                .rngSeed(settings.seed())
+                .rngSeed(settings.seed() * 1_000_003L + epoch)
                 .build();
-        this.spark = new SparkComputationGraph(jsc, network, master);
-    }
-
-    /**
-     * One pass over {@code minibatches}, each element a minibatch of exactly {@code batchSizePerWorker}
-     * examples (the last of a partition may be smaller). Returns the mean training score of the pass.
-     */
-    public double fitEpoch(JavaRDD<MultiDataSet> minibatches) {
-        spark.fitMultiDataSet(minibatches);
-        return spark.getScore();
+        SparkComputationGraph spark = new SparkComputationGraph(jsc, network, master);
+        try {
+            spark.fitMultiDataSet(minibatches);
+            network = spark.getNetwork();
+            return spark.getScore();
+        } finally {
+            master.deleteTempFiles(jsc);
+        }
     }
 
     /** The averaged network, held on the driver. */
     public ComputationGraph network() {
-        return spark.getNetwork();
-    }
-
-    /** Removes the trainer's temporary state from the Spark context. */
-    public void close() {
-        master.deleteTempFiles(spark.getSparkContext());
+        return network;
     }
 }

@@ -32,6 +32,11 @@ public final class PipelineJob {
     }
 
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
+        return run(spark, config, layout, false);
+    }
+
+    /** The pipeline; {@code resume} continues each student from its last checkpoint. */
+    public static Result run(SparkSession spark, KdConfig config, RunLayout layout, boolean resume) {
         long start = System.nanoTime();
         step(1, "ingest " + config.dataset.path);
         IngestJob.Result ingest = IngestJob.run(spark, config, layout);
@@ -51,11 +56,11 @@ public final class PipelineJob {
         KdConfig baselineConfig = ConfigLoader.parse(ConfigLoader.toYaml(config), "pipeline");
         baselineConfig.distill.method = Methods.BASELINE;
         baselineConfig.distill.objective.clear();
-        DistillJob.Result baseline = DistillJob.run(spark, baselineConfig, layout, "baseline");
+        DistillJob.Result baseline = DistillJob.run(spark, baselineConfig, layout, "baseline", resume);
         System.out.printf(Locale.ROOT, "  baseline test accuracy %.4f%n", baseline.scores().accuracy());
 
         step(5, "KD student (" + config.distill.method + "): " + config.studentObjective());
-        DistillJob.Result kd = DistillJob.run(spark, config, layout, "kd");
+        DistillJob.Result kd = DistillJob.run(spark, config, layout, "kd", resume);
         System.out.printf(Locale.ROOT, "  KD test accuracy %.4f (%+.2f points over the baseline)%n", kd.scores().accuracy(),
                 100 * (kd.scores().accuracy() - baseline.scores().accuracy()));
 

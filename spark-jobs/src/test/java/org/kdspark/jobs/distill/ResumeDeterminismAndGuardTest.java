@@ -1,0 +1,99 @@
+package org.kdspark.jobs.distill;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.kdspark.jobs.ChildJvm;
+import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.model.ModelFiles;
+
+/**
+ * The trainer's guarantees on a slice of Fashion-MNIST: the same seed gives the same student, a run killed midway
+ * and resumed ends where an uninterrupted run ends, a checkpoint of another config is refused, and a NaN loss stops
+ * the run naming the epoch and the term.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResumeDeterminismAndGuardTest {
+
+    private final SparkSession spark = TestSpark.session();
+    private final HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+    @TempDir
+    static Path dir;
+    private RunLayout layout;
+
+    @BeforeAll
+    void storeFromAOneEpochTeacher() {
+        layout = new RunLayout(dir.toUri().toString());
+        KdConfig config = config();
+        IngestJob.run(spark, config, layout);
+        TeacherJob.run(spark, config, layout);
+        SoftLabelJob.run(spark, config, layout);
+    }
+
+    /** The quick config on 1,200 training and 300 test images, three student epochs. */
+    private KdConfig config(String... more) {
+        List<String> overrides = new java.util.ArrayList<>(List.of("output=" + dir.toUri(), "dataset.train_limit=1200", "dataset.test_limit=300",
+                "teacher.epochs=1", "distill.epochs=3", "distill.averaging_frequency=4", "spark.master=local[2]"));
+        overrides.addAll(List.of(more));
+        return ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"), overrides);
+    }
+
+    private float[] params(String student) {
+        return ModelFiles.graphFromZip(files.readBytes(layout.studentModel(student)), false).params().data().asFloat();
+    }
+
+    @Test
+    void theSameSeedGivesTheSameStudentAndAKilledRunResumesToTheSameEnd() throws Exception {
+        DistillJob.Result a = DistillJob.run(spark, config(), layout, "a");
+        DistillJob.Result b = DistillJob.run(spark, config(), layout, "b");
+        assertArrayEquals(params("a"), params("b"), "same seed, same master: same parameters");
+        assertEquals(a.scores().accuracy(), b.scores().accuracy());
+
+        Path yaml = dir.resolve("distill.yaml");
+        Files.writeString(yaml, ConfigLoader.toYaml(config()));
+        Path log = dir.resolve("killed.log");
+        int exit = ChildJvm.await(ChildJvm.start(DistillKilledAfterFirstEpoch.class, List.of(yaml.toString(), dir.toString(), "resumed"), log), 600);
+        assertEquals(DistillKilledAfterFirstEpoch.KILLED, exit, "the run should have been killed in epoch 2; its log:\n" + Files.readString(log));
+        assertTrue(!files.exists(layout.studentModel("resumed")), "the killed run saved no model");
+
+        DistillJob.Result resumed = DistillJob.run(spark, config(), layout, "resumed", true);
+        assertEquals(List.of(1, 2, 3), resumed.history().stream().map(DistillJob.Epoch::epoch).toList(), "epoch 1 restored, not repeated");
+        assertEquals(a.history().get(0).loss(), resumed.history().get(0).loss(), "epoch 1's figures come from the checkpoint");
+        assertEquals(a.scores().accuracy(), resumed.scores().accuracy(), "the final accuracy of the uninterrupted run");
+        assertArrayEquals(params("a"), params("resumed"), "the final parameters of the uninterrupted run");
+        assertEquals(Checkpoints.KEEP, files.directories(layout.studentDir("resumed") + "/checkpoints").size());
+
+        // resuming a finished run repeats nothing; resuming under another config is refused, naming the difference
+        DistillJob.Result again = DistillJob.run(spark, config(), layout, "resumed", true);
+        assertEquals(resumed.scores().accuracy(), again.scores().accuracy());
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> DistillJob.run(spark, config("distill.learning_rate=0.01"), layout, "resumed", true));
+        assertTrue(other.getMessage().contains("another config") && other.getMessage().contains("learning_rate=0.01")
+                && other.getMessage().contains("without --resume"), other.getMessage());
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunNamingTheEpochAndTheTerm() {
+        // an absurd temperature-squared weight overflows the KD term in float32
+        LossGuard.NonFiniteLossException e = assertThrows(LossGuard.NonFiniteLossException.class,
+                () -> DistillJob.run(spark, config("distill.objective={ce: 1, kd: {weight: 1.0e38, temperature: 1}}"), layout, "nan"));
+        assertTrue(e.getMessage().contains("epoch 1") && e.getMessage().contains("'kd'"), e.getMessage());
+    }
+}
