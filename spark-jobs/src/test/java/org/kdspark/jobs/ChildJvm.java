@@ -15,13 +15,14 @@ public final class ChildJvm {
 
     /** Starts {@code main} with {@code args}; stdout and stderr go to {@code log}. */
     public static Process start(Class<?> main, List<String> args, Path log) throws IOException {
+        return start(main, args, log, java.util.Map.of());
+    }
+
+    /** As {@link #start(Class, List, Path)}, with extra environment variables. */
+    public static Process start(Class<?> main, List<String> args, Path log, java.util.Map<String, String> env) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!flag.startsWith("-Xmx") && !flag.startsWith("-agentlib") && !flag.startsWith("-javaagent")) {
-                command.add(flag);
-            }
-        }
+        command.addAll(jvmFlags());
         command.add("-Xmx2g");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -29,7 +30,15 @@ public final class ChildJvm {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().putAll(env);
         return pb.start();
+    }
+
+    /** This JVM's flags that executors need too (module opens, system properties), without heap size or agents. */
+    public static List<String> jvmFlags() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(f -> !f.startsWith("-Xmx") && !f.startsWith("-agentlib") && !f.startsWith("-javaagent"))
+                .toList();
     }
 
     /** Waits for {@code process} to end and returns its exit code; fails after {@code seconds}. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.ChildJvm;
+import org.kdspark.jobs.SparkJars;
 import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
@@ -87,6 +88,31 @@ class ResumeDeterminismAndGuardTest {
                 () -> DistillJob.run(spark, config("distill.learning_rate=0.01"), layout, "resumed", true));
         assertTrue(other.getMessage().contains("another config") && other.getMessage().contains("learning_rate=0.01")
                 && other.getMessage().contains("without --resume"), other.getMessage());
+    }
+
+    @Test
+    void trainingOnSeparateExecutorJvmsMatchesLocalMode() throws Exception {
+        DistillJob.Result local = DistillJob.run(spark, config(), layout, "local");
+        Path yaml = dir.resolve("cluster.yaml");
+        Files.writeString(yaml, ConfigLoader.toYaml(config()));
+        Path log = dir.resolve("local-cluster.log");
+        Path sparkHome = SparkJars.home(dir.resolve("spark-home"));
+        int exit = ChildJvm.await(ChildJvm.start(DistillOnLocalCluster.class, List.of(yaml.toString(), dir.toString(), "cluster"), log,
+                java.util.Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION", "2.12")), 600);
+        String output = Files.readString(log);
+        assertEquals(0, exit, "local-cluster run failed; its log:\n" + output);
+        assertTrue(output.contains("executor JVMs: 2"), output);
+        float[] expected = params("local");
+        float[] actual = params("cluster");
+        assertEquals(expected.length, actual.length);
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
+        }
+        // the same minibatches and averaging rounds; only the order of float sums across processes may differ
+        assertTrue(maxDiff < 1e-3, "max parameter difference " + maxDiff);
+        DistillJob.Result cluster = DistillJob.run(spark, config(), layout, "cluster", true);
+        assertEquals(local.scores().accuracy(), cluster.scores().accuracy(), 0.01);
     }
 
     @Test
