@@ -22,6 +22,7 @@ public final class Sessions {
 
     public static final String TIME_SOURCE_PROPERTY = "org.deeplearning4j.spark.time.TimeSource";
     public static final String SYSTEM_CLOCK = "org.deeplearning4j.spark.time.SystemClockTimeSource";
+    public static final String CLOUD_COMMIT_PROTOCOL = "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
 
     private Sessions() {
     }
@@ -58,6 +59,7 @@ public final class Sessions {
                 builder.config("spark.ui.enabled", "false");
             }
         }
+        cloudCommitters(builder, defaults);
         for (Map.Entry<String, String> e : config.conf.entrySet()) {
             builder.config(e.getKey(), e.getValue());
         }
@@ -72,5 +74,36 @@ public final class Sessions {
         SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel(System.getProperty("kd.spark.logLevel", "WARN"));
         return spark;
+    }
+
+    /**
+     * Parquet writes go through Spark's cloud commit protocol when spark-hadoop-cloud is on the classpath: on
+     * {@code s3a://} that binds the S3A magic committer (no rename, nothing visible before the job commits), on
+     * every other file system it falls back to the classic {@code FileOutputCommitter}. Settings given in
+     * spark-defaults or the job config win.
+     */
+    private static void cloudCommitters(SparkSession.Builder builder, SparkConf defaults) {
+        if (!classPresent(CLOUD_COMMIT_PROTOCOL)) {
+            return;
+        }
+        Map<String, String> settings = Map.of(
+                "spark.sql.sources.commitProtocolClass", CLOUD_COMMIT_PROTOCOL,
+                "spark.sql.parquet.output.committer.class", "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter",
+                "spark.hadoop.fs.s3a.committer.name", "magic",
+                "spark.hadoop.fs.s3a.committer.magic.enabled", "true");
+        settings.forEach((key, value) -> {
+            if (!defaults.contains(key)) {
+                builder.config(key, value);
+            }
+        });
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, Sessions.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 }

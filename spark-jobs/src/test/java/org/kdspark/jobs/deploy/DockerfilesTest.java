@@ -83,6 +83,7 @@ class DockerfilesTest {
         assertEquals("spark-jobs/target/spark-jobs-" + BuildInfo.version() + "-" + jarClassifier + ".jar", jar, name + ": the shaded jar");
         assertEquals("spark-jobs/target/launcher/jvm.args", copies.get("/opt/kd/lib/jvm.args"), name);
         assertEquals("conf/", copies.get("/opt/kd/conf/"), name);
+        assertEquals("spark-jobs/target/cloud-jars/", copies.get("/opt/spark/jars/"), name + ": S3A and its committers beside Spark's jars");
         assertEquals("deploy/", copies.get("/opt/kd/deploy/"), name);
         assertTrue(user != null && user.matches("[1-9][0-9]*"), name + ": the last USER must be a numeric non-root uid, is " + user);
         assertEquals("[\"/opt/kd/deploy/docker/kd-entrypoint.sh\"]", entrypoint, name);
