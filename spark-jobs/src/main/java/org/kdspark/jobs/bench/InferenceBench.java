@@ -56,7 +56,7 @@ public final class InferenceBench {
 
     private static final int BIG_BATCH = 256;
     /** 2048: ND4J's GEMM rate still grows from 1024 (66 GFLOP/s here) to 2048 (102-110 GFLOP/s) on 2 cores. */
-    private static final int GEMM_N = 2048;
+    static final int GEMM_N = 2048;
 
     private InferenceBench() {
     }
@@ -161,30 +161,40 @@ public final class InferenceBench {
         Map<String, Map<String, Object>> jobs = new LinkedHashMap<>();
         // the third run stores logits only: the difference to "onnx" is what encoding and writing the feature maps cost
         for (String variant : List.of("dl4j", "onnx", "onnx-logits-only")) {
-            String backend = variant.startsWith("onnx") ? "onnx" : variant;
-            Path root = scratch.resolve("soft-labels-" + variant);
-            copyTree(localPath(run.images()), root.resolve("images"));
-            copyTree(localPath(run.teacherDir()), root.resolve("teacher"));
-            KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
-            c.softLabels.backend = backend;
-            c.softLabels.teacherOnnx = null;
-            if (variant.endsWith("logits-only")) {
-                c.softLabels.featureTaps = List.of();
-            }
-            log("soft-label job, %s...", variant);
-            SoftLabelJob.Result r = SoftLabelJob.run(spark, c, new RunLayout(root.toUri().toString()));
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("rows", r.rows());
-            j.put("seconds", r.seconds());
-            double ips = r.rows() / r.seconds();
-            j.put("images_per_s", ips);
-            j.put("roofline_fraction", ips * mflops / 1000 / gemm);
-            j.put("feature_taps", c.softLabels.featureTaps);
-            j.put("bytes_per_row", r.bytesPerRow());
-            jobs.put(variant, j);
-            log("soft-label job %s: %d rows in %.1f s = %.0f images/s", variant, r.rows(), r.seconds(), ips);
+            jobs.put(variant, softLabelJob(spark, config, run, scratch, variant, mflops, gemm));
         }
         return jobs;
+    }
+
+    /**
+     * One timed soft-label job ({@code dl4j}, {@code onnx} or {@code onnx-logits-only}) on a copy of the run's image
+     * table and teacher under {@code scratch/soft-labels-VARIANT}; the store it writes stays there.
+     */
+    static Map<String, Object> softLabelJob(SparkSession spark, KdConfig config, RunLayout run, Path scratch, String variant, double mflops,
+            double gemm) {
+        String backend = variant.startsWith("onnx") ? "onnx" : variant;
+        Path root = scratch.resolve("soft-labels-" + variant);
+        copyTree(localPath(run.images()), root.resolve("images"));
+        copyTree(localPath(run.teacherDir()), root.resolve("teacher"));
+        KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
+        c.softLabels.backend = backend;
+        c.softLabels.teacherOnnx = null;
+        if (variant.endsWith("logits-only")) {
+            c.softLabels.featureTaps = List.of();
+        }
+        log("soft-label job, %s...", variant);
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, c, new RunLayout(root.toUri().toString()));
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("rows", r.rows());
+        j.put("seconds", r.seconds());
+        double ips = r.rows() / r.seconds();
+        j.put("images_per_s", ips);
+        j.put("roofline_fraction", ips * mflops / 1000 / gemm);
+        j.put("feature_taps", c.softLabels.featureTaps);
+        j.put("bytes_per_row", r.bytesPerRow());
+        j.put("store", root.resolve("soft-labels").toUri().toString());
+        log("soft-label job %s: %d rows in %.1f s = %.0f images/s", variant, r.rows(), r.seconds(), ips);
+        return j;
     }
 
     /**
@@ -267,7 +277,7 @@ public final class InferenceBench {
         return v == null ? "-" : String.format(Locale.ROOT, "%,.0f", (Double) v);
     }
 
-    private static Map<String, Object> machine() {
+    static Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
@@ -277,7 +287,7 @@ public final class InferenceBench {
         return m;
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
@@ -307,7 +317,7 @@ public final class InferenceBench {
         }
     }
 
-    private static void log(String format, Object... args) {
+    static void log(String format, Object... args) {
         System.out.printf(Locale.ROOT, "bench: " + format + "%n", args);
     }
 

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
+import org.kdspark.jobs.bench.DistillBench;
 import org.kdspark.jobs.bench.InferenceBench;
 import org.kdspark.jobs.bench.MethodsBench;
+import org.kdspark.jobs.bench.SoftLabelBench;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.kd.method.Methods;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /** {@code kd bench}: measurements that are not jobs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on a run.",
-        subcommands = {BenchCommands.MethodsTable.class, BenchCommands.Inference.class, CommandLine.HelpCommand.class})
+        subcommands = {BenchCommands.MethodsTable.class, BenchCommands.Inference.class, BenchCommands.Distill.class,
+            BenchCommands.SoftLabels.class, CommandLine.HelpCommand.class})
 final class BenchCommands {
 
     /** {@code kd bench methods}. */
@@ -102,10 +105,7 @@ final class BenchCommands {
                     dir = Files.createTempDirectory("kd-bench");
                 }
                 Map<String, Object> r = InferenceBench.run(spark, config, layout, dir, seconds);
-                if (json.toAbsolutePath().getParent() != null) {
-                    Files.createDirectories(json.toAbsolutePath().getParent());
-                }
-                Files.writeString(json, Provenance.json().writeValueAsString(r));
+                writeJson(json, r);
                 return InferenceBench.markdown(r) + "-> " + json;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -117,7 +117,94 @@ final class BenchCommands {
         }
     }
 
+    /** {@code kd bench distill}. */
+    @Command(name = "distill", mixinStandardHelpOptions = true,
+            description = {"The trainer benchmark: the config's KD student on the run in --output (image table, teacher and store built or "
+                    + "reused as the pipeline does) trains for the same epochs on the same data with Spark parameter averaging and with a "
+                    + "plain ComputationGraph.fit loop in one JVM; examples/s, their ratio and both test accuracies.",
+                "Writes the figures to --json and prints them as a Markdown table."})
+    static final class Distill extends SparkCommand {
+        @Option(names = "--json", paramLabel = "FILE", required = true, description = "Where to write the figures (JSON).")
+        Path json;
+
+        @Option(names = "--epochs", paramLabel = "N", defaultValue = "1", description = "Epochs each way (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Option(names = "--averaging-frequencies", split = ",", paramLabel = "F",
+                description = "Spark runs, one per averaging frequency; the first is the headline (default: distill.averaging_frequency).")
+        List<Integer> frequencies;
+
+        @Override
+        String job() {
+            return "bench-distill";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            if (epochs < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--epochs must be >= 1, is " + epochs);
+            }
+            List<Integer> chosen = frequencies != null ? frequencies : List.of(config.distill.averagingFrequency);
+            Map<String, Object> r = DistillBench.run(spark, config, layout, epochs, chosen);
+            try {
+                writeJson(json, r);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return DistillBench.markdown(r) + "-> " + json;
+        }
+    }
+
+    /** {@code kd bench soft-labels}. */
+    @Command(name = "soft-labels", mixinStandardHelpOptions = true,
+            description = {"The soft-label job with the DL4J teacher of the run in --output (image table and teacher built or reused as the "
+                    + "pipeline does; the run is otherwise only read) against a plain single-JVM DL4J loop over the same decoded images: "
+                    + "images/s, ratio, roofline_fraction against an ND4J GEMM measured in the same run, and bytes per row of each encoding.",
+                "Writes the figures to --json and prints them as Markdown."})
+    static final class SoftLabels extends SparkCommand {
+        @Option(names = "--json", paramLabel = "FILE", required = true, description = "Where to write the figures (JSON).")
+        Path json;
+
+        @Option(names = "--gemm-seconds", paramLabel = "S", defaultValue = "3", description = "Timing of the GEMM reference (default: ${DEFAULT-VALUE}).")
+        double gemmSeconds;
+
+        @Option(names = "--scratch", paramLabel = "DIR",
+                description = "Local directory for the job's copy of the run and its outputs (default: a temporary directory, deleted afterwards).")
+        Path scratch;
+
+        @Override
+        String job() {
+            return "bench-soft-labels";
+        }
+
+        @Override
+        String run(SparkSession spark, KdConfig config, RunLayout layout) {
+            Path dir = scratch;
+            try {
+                if (dir == null) {
+                    dir = Files.createTempDirectory("kd-bench");
+                }
+                Map<String, Object> r = SoftLabelBench.run(spark, config, layout, dir, gemmSeconds);
+                writeJson(json, r);
+                return SoftLabelBench.markdown(r) + "-> " + json;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                if (scratch == null && dir != null) {
+                    deleteTree(dir);
+                }
+            }
+        }
+    }
+
     private BenchCommands() {
+    }
+
+    private static void writeJson(Path json, Map<String, Object> figures) throws IOException {
+        if (json.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(json.toAbsolutePath().getParent());
+        }
+        Files.writeString(json, Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(figures));
     }
 
     private static void deleteTree(Path dir) {

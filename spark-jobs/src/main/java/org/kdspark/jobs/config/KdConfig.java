@@ -38,7 +38,7 @@ public final class KdConfig {
 
     /** The image set to ingest. */
     public static final class Dataset {
-        public static final Set<String> FORMATS = Set.of("idx", "folder");
+        public static final Set<String> FORMATS = Set.of("idx", "folder", "manifest");
 
         /** Free-form name, reported in provenance and report.json. */
         public String name = "fashion-mnist";
@@ -128,6 +128,24 @@ public final class KdConfig {
         /** Minibatches each worker fits between two parameter averagings. */
         public int averagingFrequency = 8;
         public double learningRate = 2e-3;
+        /**
+         * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the
+         * last epoch) or {@code step} (times lr_gamma every lr_step_epochs epochs). See {@code LearningRateSchedule}.
+         */
+        public String lrSchedule = "constant";
+        public double minLearningRate = 0.0;
+        public int lrStepEpochs = 2;
+        public double lrGamma = 0.5;
+        /**
+         * Fraction of the training images held out for validation (the same images for every student and seed); 0
+         * trains on all of them.
+         */
+        public double validationFraction = 0.0;
+        /**
+         * Stop after this many epochs without a better validation accuracy and keep the best epoch's student; 0 trains
+         * every epoch. Needs validation_fraction > 0.
+         */
+        public int earlyStoppingPatience = 0;
         public long seed = 7;
         /** Parallel workers; 0 means one per executor core. */
         public int workers = 0;
@@ -195,8 +213,21 @@ public final class KdConfig {
                 retrain.registry);
         require(p, distill.learningRate > 0, "distill.learning_rate", "must be > 0", distill.learningRate);
         require(p, distill.workers >= 0, "distill.workers", "must be >= 0 (0 = one per executor core)", distill.workers);
+        require(p, LR_SCHEDULES.contains(distill.lrSchedule), "distill.lr_schedule", "must be one of " + LR_SCHEDULES, distill.lrSchedule);
+        require(p, distill.minLearningRate >= 0 && distill.minLearningRate <= distill.learningRate, "distill.min_learning_rate",
+                "must be in [0, distill.learning_rate]", distill.minLearningRate);
+        require(p, distill.lrStepEpochs > 0, "distill.lr_step_epochs", "must be > 0", distill.lrStepEpochs);
+        require(p, distill.lrGamma > 0 && distill.lrGamma <= 1, "distill.lr_gamma", "must be in (0, 1]", distill.lrGamma);
+        require(p, distill.validationFraction >= 0 && distill.validationFraction < 0.5, "distill.validation_fraction",
+                "must be in [0, 0.5) (0 = no validation split)", distill.validationFraction);
+        require(p, distill.earlyStoppingPatience >= 0, "distill.early_stopping_patience", "must be >= 0 (0 = off)", distill.earlyStoppingPatience);
+        require(p, distill.earlyStoppingPatience == 0 || distill.validationFraction > 0, "distill.early_stopping_patience",
+                "needs a validation split: set distill.validation_fraction (e.g. 0.1) or the patience to 0", distill.earlyStoppingPatience);
         return p;
     }
+
+    /** The values {@code distill.lr_schedule} accepts. */
+    public static final List<String> LR_SCHEDULES = List.of("constant", "cosine", "step");
 
     /** The values {@code distill.method} accepts: the baseline and the registered distillation methods. */
     public static final List<String> METHODS = Stream.concat(Stream.of(Methods.BASELINE),

@@ -21,6 +21,7 @@ import org.kdspark.kd.provenance.Provenance;
  * A checkpoint is complete when its {@code checkpoint.json} exists (it is written atomically after the model), so
  * a run killed while writing one resumes from the one before. The data order of an epoch is a function of (seed,
  * epoch) alone, so the epoch number is the whole data-order state. The last {@value #KEEP} checkpoints are kept.
+ * With early stopping, {@code checkpoints/best/model.zip} holds the student of the best validation epoch so far.
  */
 public final class Checkpoints {
 
@@ -41,6 +42,7 @@ public final class Checkpoints {
     private static final String META = "checkpoint.json";
     private static final String MODEL = "model.zip";
     private static final String PREFIX = "epoch-";
+    private static final String BEST = "best";
 
     private final HadoopFiles files;
     private final String dir;
@@ -96,6 +98,18 @@ public final class Checkpoints {
             return Optional.of(new Checkpoint(meta, ModelFiles.graphFromZip(files.readBytes(at + "/" + MODEL), true)));
         }
         return Optional.empty();
+    }
+
+    /** Keeps {@code network}, the student of {@code epoch}, as the best so far (replacing the previous best). */
+    public void writeBest(int epoch, ComputationGraph network) {
+        files.writeBytes(dir + "/" + BEST + "/" + MODEL, ModelFiles.toZip(network, Provenance.of("distill-checkpoint", 1, "distill")
+                .withDetail("epoch", epoch).withDetail("best", true), false));
+    }
+
+    /** The best student kept by {@link #writeBest}, if any. */
+    public Optional<ComputationGraph> best() {
+        String at = dir + "/" + BEST + "/" + MODEL;
+        return files.exists(at) ? Optional.of(ModelFiles.graphFromZip(files.readBytes(at), false)) : Optional.empty();
     }
 
     /** Removes every checkpoint: a run that starts over. */

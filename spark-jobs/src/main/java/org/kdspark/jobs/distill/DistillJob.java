@@ -15,7 +15,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.config.ConfigLoader;
@@ -24,14 +23,9 @@ import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.models.Models;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.jobs.store.ParquetArtifacts;
-import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
-import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.method.Objective;
-import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -51,7 +45,8 @@ import scala.Tuple2;
 public final class DistillJob {
 
     /** One epoch's figures. */
-    public record Epoch(int epoch, double loss, double testAccuracy, double examplesPerSecond, double seconds) {
+    public record Epoch(int epoch, double loss, double testAccuracy, Double validationAccuracy, double learningRate,
+            double examplesPerSecond, double seconds) {
     }
 
     /** What a distill run produced. */
@@ -84,48 +79,17 @@ public final class DistillJob {
             Objective objective, boolean resume) {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill;
-        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
-        Map<String, SoftLabelStore.Signal> held = store.signals();
-        List<SoftLabelStore.Signal> signals = new ArrayList<>();
-        for (String signal : objective.teacherSignals()) {
-            SoftLabelStore.Signal s = held.get(signal);
-            if (s == null) {
-                throw new IllegalArgumentException("the objective '" + objective + "' needs the teacher signal '" + signal
-                        + "', but the soft-label store at " + store.uri() + " holds " + held.keySet()
-                        + ": add it to soft_labels.feature_taps and re-run 'kd soft-labels'");
-            }
-            signals.add(s);
-        }
-        TeacherShapes teacherShapes = SoftLabelStore.shapes(held);
-        Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        int numClasses = store.numClasses();
-        Dataset<Row> images = spark.read().parquet(layout.images());
-        Dataset<Row> labels = store.labelsFor(spark, images);
-
-        Dataset<Row> train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
-                .join(labels.select(signalColumns(signals, SoftLabelStore.ID)), ImageTable.ID)
-                .select(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
-        float[] teacherTestLogits = Evaluation.teacherLogits(labels, test.ids(), numClasses);
-        try {
-            long trainExamples = train.count();
-            long imageRows = imagesProvenance.counts().getOrDefault("train", trainExamples);
-            if (trainExamples != imageRows) {
-                throw new IllegalStateException("the soft-label store covers " + trainExamples + " of " + imageRows
-                        + " training images: re-run 'kd soft-labels' for this image table");
-            }
-            InputSpec spec = test.images().spec();
+        try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction)) {
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Checkpoints checkpoints = new Checkpoints(files, layout.studentDir(name));
-            Map<String, Object> trainingConfig = trainingConfig(config, method, objective, store, imagesProvenance);
+            Map<String, Object> trainingConfig = trainingConfig(config, method, objective, data.store(), data.imagesProvenance());
             String configHash = ConfigHash.ofValue(trainingConfig);
             Optional<Checkpoints.Checkpoint> restored = resume ? checkpoints.latest(configHash, trainingConfig) : Optional.empty();
             if (!resume) {
                 checkpoints.clear();
             }
             ComputationGraph student = restored.map(Checkpoints.Checkpoint::network)
-                    .orElseGet(() -> Models.student(d, spec, numClasses, objective, teacherShapes));
+                    .orElseGet(() -> Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes()));
             List<Epoch> history = new ArrayList<>(restored.map(c -> c.meta().history()).orElse(List.of()));
             int firstEpoch = restored.map(c -> c.meta().epoch() + 1).orElse(1);
             if (resume) {
@@ -137,52 +101,70 @@ public final class DistillJob {
             int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
             ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
                     new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
-            MinibatchBuilder builder = new MinibatchBuilder(spec, numClasses, d.batchSizePerWorker, objective, teacherShapes, signals);
+            MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
+            LearningRateSchedule schedule = LearningRateSchedule.of(d);
+            EarlyStopping early = new EarlyStopping(d.earlyStoppingPatience);
+            ComputationGraph best = early.enabled() ? checkpoints.best().orElse(null) : null;
+            long trainExamples = data.trainExamples();
             long trainStart = System.nanoTime();
             for (int epoch = firstEpoch; epoch <= d.epochs; epoch++) {
+                if (early.shouldStop(history)) {
+                    System.out.printf(Locale.ROOT, "distill %s: early stop before epoch %d: validation accuracy last improved at epoch %d%n",
+                            name, epoch, early.bestEpoch(history));
+                    break;
+                }
                 long t0 = System.nanoTime();
+                double lr = schedule.rate(epoch);
+                trainer.network().setLearningRate(lr);
                 ComputationGraph before = trainer.network().clone();
-                JavaRDD<MultiDataSet> batches = minibatches(train, d.seed, epoch, workers, builder);
+                JavaRDD<MultiDataSet> batches = data.minibatches(d.seed, epoch, workers, builder);
                 double loss = trainer.fitEpoch(batches, epoch);
                 LossGuard.check(epoch, loss, trainer.network(), before, objective, batches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double acc = Evaluation.evaluate(trainer.network(), test.images(), teacherTestLogits).accuracy();
-                history.add(new Epoch(epoch, loss, acc, trainExamples / seconds, seconds));
+                double acc = Evaluation.evaluate(trainer.network(), data.test().images(), data.teacherTestLogits()).accuracy();
+                Double val = data.validation() == null ? null
+                        : Evaluation.evaluate(trainer.network(), data.validation(), null).accuracy();
+                history.add(new Epoch(epoch, loss, acc, val, lr, trainExamples / seconds, seconds));
+                if (early.enabled() && early.bestEpoch(history) == epoch) {
+                    best = trainer.network().clone();
+                    checkpoints.writeBest(epoch, best);
+                }
                 checkpoints.write(new Checkpoints.Meta(epoch, d.seed, configHash, trainingConfig, history), trainer.network());
                 double elapsed = (System.nanoTime() - trainStart) / 1e9;
                 int done = epoch - firstEpoch + 1;
-                System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  test acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
-                        name, epoch, d.epochs, loss, acc, trainExamples / seconds, duration(elapsed),
-                        duration(elapsed / done * (d.epochs - epoch)));
+                System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  lr %.2e  %stest acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
+                        name, epoch, d.epochs, loss, lr, val == null ? "" : String.format(Locale.ROOT, "val acc %.4f  ", val), acc,
+                        trainExamples / seconds, duration(elapsed), duration(elapsed / done * (d.epochs - epoch)));
             }
             double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
-            ComputationGraph trained = trainer.network();
-            Evaluation.Scores scores = Evaluation.evaluate(trained, test.images(), teacherTestLogits);
+            ComputationGraph trained = best != null ? best : trainer.network();
+            Evaluation.Scores scores = Evaluation.evaluate(trained, data.test().images(), data.teacherTestLogits());
             Provenance provenance = Provenance.of("student", 1, "distill")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
-                    .withInput("soft_labels", store.uri())
-                    .withInput("teacher_sha256", store.teacherSha256())
+                    .withInput("soft_labels", data.store().uri())
+                    .withInput("teacher_sha256", data.store().teacherSha256())
                     .withInput("images", layout.images())
                     .withCount("train_examples", trainExamples)
-                    .withCount("test_examples", test.images().count())
+                    .withCount("validation_examples", data.validation() == null ? 0 : data.validation().count())
+                    .withCount("test_examples", data.test().images().count())
                     .withDetail("name", name)
                     .withDetail("method", method)
                     .withDetail("objective", objective.toString())
                     .withDetail("workers", workers)
                     .withDetail("test_accuracy", scores.accuracy())
+                    .withDetail("epochs_trained", history.size())
+                    .withDetail("kept_epoch", best != null ? early.bestEpoch(history) : history.size())
                     .withDetail("seconds", (System.nanoTime() - start) / 1e9)
                     .withDetail("train_seconds", trainSeconds)
-                    .withDetail("examples_per_s", trainExamples * (double) d.epochs / trainSeconds)
+                    .withDetail("examples_per_s", history.size() < firstEpoch ? 0.0 : trainExamples * (double) (history.size() - firstEpoch + 1) / trainSeconds)
                     .withDetail("history", historyMaps(history));
             files.writeBytes(layout.studentModel(name), ModelFiles.toZip(trained, provenance, false));
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
             files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
-            org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, test.images());
+            org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, data.test().images());
             return new Result(name, method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
                     trainExamples, history, layout.studentModel(name));
-        } finally {
-            train.unpersist();
         }
     }
 
@@ -224,16 +206,6 @@ public final class DistillJob {
                 })
                 .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers))
                 .mapPartitions(builder);
-    }
-
-    /** The {@code leading} columns followed by the signals' store columns, in order: the rows MinibatchBuilder reads. */
-    private static Column[] signalColumns(List<SoftLabelStore.Signal> signals, String... leading) {
-        List<Column> out = new ArrayList<>();
-        for (String c : leading) {
-            out.add(functions.col(c));
-        }
-        signals.forEach(s -> out.add(functions.col(s.column())));
-        return out.toArray(Column[]::new);
     }
 
     /** Deals long keys to partitions by their value modulo the partition count: balanced and deterministic. */
@@ -281,6 +253,10 @@ public final class DistillJob {
                 m.put("epoch", e.epoch());
                 m.put("loss", e.loss());
                 m.put("test_accuracy", e.testAccuracy());
+                if (e.validationAccuracy() != null) {
+                    m.put("validation_accuracy", e.validationAccuracy());
+                }
+                m.put("learning_rate", e.learningRate());
                 m.put("examples_per_s", e.examplesPerSecond());
                 m.put("seconds", e.seconds());
                 out.add(m);

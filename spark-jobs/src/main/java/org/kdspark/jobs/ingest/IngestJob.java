@@ -67,8 +67,13 @@ public final class IngestJob {
         long start = System.nanoTime();
         KdConfig.Dataset dataset = config.dataset;
         // a folder that gained, lost or changed files is ingested again, even with the same config
-        String datasetHash = ConfigHash.of(config, "dataset")
-                + (dataset.format.equals("folder") ? "-" + FolderListing.of(spark, dataset.path).fingerprint() : "");
+        // (a manifest: one that changed)
+        ImageListing listing = switch (dataset.format) {
+            case "folder" -> ImageListing.ofFolder(spark, dataset.path);
+            case "manifest" -> ImageListing.ofManifest(spark, dataset.path);
+            default -> null;
+        };
+        String datasetHash = ConfigHash.of(config, "dataset") + (listing != null ? "-" + listing.fingerprint() : "");
         Result existing = reusable(spark, layout, datasetHash);
         if (existing != null) {
             System.out.println("ingest: reusing " + layout.images() + " (same dataset config)");
@@ -81,7 +86,8 @@ public final class IngestJob {
                 .withDetail("dataset_hash", datasetHash);
         Result result = switch (dataset.format) {
             case "idx" -> ingestIdx(spark, dataset, layout, provenance, start);
-            case "folder" -> ingestFolder(spark, dataset, layout, provenance, start);
+            case "folder" -> ingestListed(spark, dataset, layout, provenance, start, listing, folderContents(spark, dataset.path));
+            case "manifest" -> ingestListed(spark, dataset, layout, provenance, start, listing, null);
             default -> throw new IllegalArgumentException("dataset.format " + dataset.format);
         };
         if (result.filesSeen() != result.train() + result.test() + result.rejected()) {
@@ -199,19 +205,37 @@ public final class IngestJob {
         }
     }
 
-    private static Result ingestFolder(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start) {
-        InputSpec spec = new InputSpec(dataset.channels, dataset.height, dataset.width);
-        FolderListing listing = FolderListing.of(spark, dataset.path);
-        if (listing.classes().isEmpty()) {
-            throw new DatasetMissingException("no class folders under " + dataset.path
-                    + ": expected ROOT/CLASS/image.png (or ROOT/train/CLASS/... and ROOT/test/CLASS/...)");
-        }
-        Dataset<Row> listed = spark.createDataFrame(listing.rows(), FolderListing.SCHEMA);
-        Dataset<Row> contents = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dataset.path)
+    /** Every file under a folder with its bytes (Spark's binaryFile source), by path. */
+    private static Dataset<Row> folderContents(SparkSession spark, String root) {
+        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root)
                 .select(functions.col("path"), functions.col("content"));
-        // the listing is the truth: binaryFile silently skips 0-byte files, which must be rejected, not lost
-        Dataset<Row> joined = listed.join(contents, listed.col("path").equalTo(contents.col("path")), "left")
-                .select(listed.col("path"), listed.col("class_index"), listed.col("split"), contents.col("content"));
+    }
+
+    /**
+     * Decodes the listed images and writes the image table and its rejects. {@code contents} (path, content) come from
+     * Spark's binaryFile source for a folder; when null (a manifest, whose files may be anywhere) each task reads its
+     * own files, and a listed file that is missing or unreadable is rejected with the reason.
+     */
+    private static Result ingestListed(SparkSession spark, KdConfig.Dataset dataset, RunLayout layout, Provenance provenance, long start,
+            ImageListing listing, Dataset<Row> contents) {
+        InputSpec spec = new InputSpec(dataset.channels, dataset.height, dataset.width);
+        if (listing.classes().isEmpty()) {
+            throw new DatasetMissingException(listing.format().equals("manifest")
+                    ? "the manifest " + dataset.path + " lists no labelled image: expected columns path,label[,split]"
+                    : "no class folders under " + dataset.path + ": expected ROOT/CLASS/image.png (or ROOT/train/CLASS/... and ROOT/test/CLASS/...)");
+        }
+        Dataset<Row> listed = spark.createDataFrame(listing.rows(), ImageListing.SCHEMA);
+        Dataset<Row> joined;
+        if (contents != null) {
+            // the listing is the truth: binaryFile silently skips 0-byte files, which must be rejected, not lost
+            joined = listed.join(contents, listed.col("path").equalTo(contents.col("path")), "left")
+                    .select(listed.col("path"), listed.col("class_index"), listed.col("split"), contents.col("content"), functions.lit(null).cast("string").as("read_error"));
+        } else {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
+            joined = listed.repartition(dataset.partitions).mapPartitions(
+                    (MapPartitionsFunction<Row, Row>) rows -> readAll(rows, hadoop.value().value()), Encoders.row(WITH_CONTENT));
+        }
         StructType decodedSchema = ImageTable.SCHEMA.add("reject_reason", org.apache.spark.sql.types.DataTypes.StringType, true);
         String root = listing.root();
         double testFraction = dataset.testFraction;
@@ -241,6 +265,30 @@ public final class IngestJob {
         }
     }
 
+    /** (path, class_index, split, content, read_error): the listing's rows with their files' bytes, or why they could not be read. */
+    private static final StructType WITH_CONTENT = ImageListing.SCHEMA
+            .add("content", org.apache.spark.sql.types.DataTypes.BinaryType, true)
+            .add("read_error", org.apache.spark.sql.types.DataTypes.StringType, true);
+
+    private static Iterator<Row> readAll(Iterator<Row> rows, org.apache.hadoop.conf.Configuration conf) {
+        HadoopFiles files = new HadoopFiles(conf);
+        List<Row> out = new ArrayList<>();
+        while (rows.hasNext()) {
+            Row r = rows.next();
+            String path = r.getString(0);
+            byte[] content = null;
+            String error = null;
+            try {
+                content = files.readBytes(path);
+            } catch (UncheckedIOException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                error = (cause instanceof java.io.FileNotFoundException ? "missing: " : "unreadable: ") + cause.getMessage();
+            }
+            out.add(RowFactory.create(path, r.get(1), r.get(2), content, error));
+        }
+        return out.iterator();
+    }
+
     private static Iterator<Row> decodeAll(Iterator<Row> rows, InputSpec spec, String root, double testFraction) {
         List<Row> out = new ArrayList<>();
         while (rows.hasNext()) {
@@ -251,8 +299,12 @@ public final class IngestJob {
             String id = path.startsWith(root) ? path.substring(root.length()).replaceFirst("^/+", "") : path;
             byte[] content = r.isNullAt(3) ? null : (byte[]) r.get(3);
             try {
+                if (!r.isNullAt(4)) {
+                    throw new ImageDecoder.UndecodableImageException(r.getString(4));
+                }
                 if (label < 0) {
-                    throw new ImageDecoder.UndecodableImageException("not inside a class folder (expected ROOT/CLASS/" + path.substring(path.lastIndexOf('/') + 1) + ")");
+                    throw new ImageDecoder.UndecodableImageException("no class: not inside a class folder (expected ROOT/CLASS/"
+                            + path.substring(path.lastIndexOf('/') + 1) + ") or no label in the manifest");
                 }
                 byte[] pixels = ImageDecoder.decode(content, spec);
                 out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), pixels, path, null));
@@ -284,15 +336,19 @@ public final class IngestJob {
         }
     }
 
-    /** Every file under a class-per-subfolder root, with its class and (when the layout says) its split. */
-    record FolderListing(String root, List<String> classes, List<Row> rows, String fingerprint) {
+    /**
+     * The files to ingest, with their class index (-1: none) and, when the source says, their split: every file under a
+     * class-per-subfolder root ({@link #ofFolder}) or the rows of a manifest ({@link #ofManifest}). Ids are paths
+     * relative to {@code root}.
+     */
+    record ImageListing(String format, String root, List<String> classes, List<Row> rows, String fingerprint) {
 
         static final StructType SCHEMA = new StructType()
                 .add("path", org.apache.spark.sql.types.DataTypes.StringType, false)
                 .add("class_index", org.apache.spark.sql.types.DataTypes.IntegerType, false)
                 .add("split", org.apache.spark.sql.types.DataTypes.StringType, true);
 
-        static FolderListing of(SparkSession spark, String rootUri) {
+        static ImageListing ofFolder(SparkSession spark, String rootUri) {
             try {
                 Path root = new Path(rootUri);
                 FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -338,9 +394,68 @@ public final class IngestJob {
                     rows.add(RowFactory.create(f[0], idx, f[2]));
                 }
                 java.util.Collections.sort(stats);
-                return new FolderListing(qualifiedRoot, classList, rows, ConfigHash.ofText(String.join("\n", stats)));
+                return new ImageListing("folder", qualifiedRoot, classList, rows, ConfigHash.ofText(String.join("\n", stats)));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + rootUri, e);
+            }
+        }
+
+        /**
+         * The images a manifest lists: a CSV file with a header, or a Parquet file or directory, with the columns
+         * {@code path} (absolute URI, or relative to the manifest's directory), {@code label} (a class name; classes
+         * sort numerically when every label is an integer) and optionally {@code split} ({@code train}, {@code test}, or
+         * empty for the stable hash split). A malformed manifest fails here, before any work, naming the row.
+         */
+        static ImageListing ofManifest(SparkSession spark, String manifestUri) {
+            try {
+                Path manifest = new Path(manifestUri);
+                FileSystem fs = manifest.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (!fs.exists(manifest)) {
+                    throw new DatasetMissingException("manifest " + manifestUri + " does not exist; set dataset.path to a CSV file (header "
+                            + "path,label[,split]) or a Parquet file with those columns");
+                }
+                Path qualified = fs.makeQualified(manifest);
+                boolean parquet = manifestUri.endsWith(".parquet") || fs.getFileStatus(manifest).isDirectory();
+                Dataset<Row> table = parquet ? spark.read().parquet(manifestUri) : spark.read().option("header", "true").csv(manifestUri);
+                Set<String> columns = Set.of(table.columns());
+                if (!columns.contains("path") || !columns.contains("label")) {
+                    throw new IllegalArgumentException("the manifest " + manifestUri + " has the columns " + new TreeSet<>(columns)
+                            + "; it needs 'path' and 'label' (and optionally 'split': train or test)");
+                }
+                List<Row> entries = table.select(functions.col("path").cast("string"), functions.col("label").cast("string"),
+                        columns.contains("split") ? functions.col("split").cast("string") : functions.lit(null).cast("string")).collectAsList();
+                Path base = qualified.getParent();
+                List<String[]> listed = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    Row e = entries.get(i);
+                    String where = "manifest " + manifestUri + " row " + (i + 1);
+                    if (e.isNullAt(0) || e.getString(0).isBlank()) {
+                        throw new IllegalArgumentException(where + " has no path: give every row a file path or URI");
+                    }
+                    String split = e.isNullAt(2) || e.getString(2).isBlank() ? null : e.getString(2).trim();
+                    if (split != null && !split.equals(ImageTable.TRAIN) && !split.equals(ImageTable.TEST)) {
+                        throw new IllegalArgumentException(where + " has split '" + split + "': use train, test or leave it empty");
+                    }
+                    String p = e.getString(0).trim();
+                    Path file = new Path(p).toUri().getScheme() != null || p.startsWith("/") ? new Path(p) : new Path(base, p);
+                    String label = e.isNullAt(1) || e.getString(1).isBlank() ? null : e.getString(1).trim();
+                    listed.add(new String[] {file.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(file).toString(), label, split});
+                }
+                List<String> classes = listed.stream().map(f -> f[1]).filter(java.util.Objects::nonNull).distinct().toList();
+                boolean numeric = classes.stream().allMatch(c -> c.matches("-?\\d{1,9}"));
+                List<String> classList = classes.stream()
+                        .sorted(numeric ? java.util.Comparator.comparingInt(Integer::parseInt) : java.util.Comparator.naturalOrder())
+                        .toList();
+                List<Row> rows = new ArrayList<>();
+                List<String> lines = new ArrayList<>();
+                for (String[] f : listed) {
+                    rows.add(RowFactory.create(f[0], f[1] == null ? -1 : classList.indexOf(f[1]), f[2]));
+                    lines.add(f[0] + "\t" + f[1] + "\t" + f[2]);
+                }
+                java.util.Collections.sort(lines);
+                return new ImageListing("manifest", base.toString(), classList, rows, ConfigHash.ofText(String.join("\n", lines)));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the manifest " + manifestUri, e);
             }
         }
 

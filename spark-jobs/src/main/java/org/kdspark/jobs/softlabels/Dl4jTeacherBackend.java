@@ -34,16 +34,23 @@ public final class Dl4jTeacherBackend implements TeacherBackend {
 
     @Override
     public Outputs label(byte[] pixels, int count) {
-        List<String> vertices = new ArrayList<>(taps.size() + 1);
-        vertices.add(GraphOutputs.LOGITS);
-        vertices.addAll(taps);
         ComputationGraph teacher = TeacherCache.borrow(sha256, zip::value);
-        INDArray[] acts;
         try {
-            acts = GraphOutputs.activations(teacher, spec.toInput(pixels, 0, count), vertices);
+            return label(teacher, spec, taps, pixels, 0, count);
         } finally {
             TeacherCache.release(sha256, teacher);
         }
+    }
+
+    /**
+     * What {@link #label} does with a borrowed teacher: images {@code first .. first+count-1} of {@code pixels} through
+     * {@code teacher}, logits and {@code taps} copied out row-major.
+     */
+    public static Outputs label(ComputationGraph teacher, InputSpec spec, List<String> taps, byte[] pixels, int first, int count) {
+        List<String> vertices = new ArrayList<>(taps.size() + 1);
+        vertices.add(GraphOutputs.LOGITS);
+        vertices.addAll(taps);
+        INDArray[] acts = GraphOutputs.activations(teacher, spec.toInput(pixels, first, count), vertices);
         List<float[]> features = new ArrayList<>(taps.size());
         for (int t = 0; t < taps.size(); t++) {
             features.add(acts[t + 1].dup('c').data().asFloat());

@@ -116,6 +116,43 @@ class ResumeDeterminismAndGuardTest {
     }
 
     @Test
+    void aScheduleSetsEachEpochsRateAndEarlyStoppingKeepsTheBestValidationEpoch() {
+        // an MLP (no batch norm, whose running statistics move whatever the rate) at a rate so small that nothing changes:
+        // validation accuracy never improves after epoch 1, so patience 1 stops before epoch 3 and epoch 1's student is kept
+        KdConfig config = config("distill.student=mlp", "distill.student_params={hidden: [32]}", "distill.learning_rate=1.0e-12", "distill.lr_schedule=step", "distill.lr_step_epochs=1",
+                "distill.lr_gamma=0.5", "distill.validation_fraction=0.2", "distill.early_stopping_patience=1");
+        DistillJob.Result r = DistillJob.run(spark, config, layout, "early");
+        assertEquals(List.of(1, 2), r.history().stream().map(DistillJob.Epoch::epoch).toList(), "stopped before epoch 3");
+        assertEquals(List.of(1.0e-12, 0.5e-12), r.history().stream().map(DistillJob.Epoch::learningRate).toList());
+        assertEquals(r.history().get(0).validationAccuracy(), r.history().get(1).validationAccuracy());
+        long heldOut = 1200 - r.trainExamples();
+        assertTrue(heldOut > 180 && heldOut < 300, "about 20% of 1,200 held out: " + heldOut);
+        var provenance = org.kdspark.kd.provenance.Provenance.fromJson(files.readString(layout.studentDir("early") + "/provenance.json"));
+        assertEquals(1, ((Number) provenance.details().get("kept_epoch")).intValue());
+        assertEquals(heldOut, provenance.counts().get("validation_examples"));
+        assertTrue(files.readString(layout.studentDir("early") + "/history.json").contains("validation_accuracy"));
+        float[] best = ModelFiles.graphFromZip(files.readBytes(layout.studentDir("early") + "/checkpoints/best/model.zip"), false)
+                .params().data().asFloat();
+        assertArrayEquals(best, params("early"), "the saved student is the best epoch's");
+    }
+
+    @Test
+    void theTrainerBenchmarkTrainsBothWaysOnTheSameDataAndReportsTheRatio() {
+        java.util.Map<String, Object> r = org.kdspark.jobs.bench.DistillBench.run(spark, config(), layout, 1, List.of(4, 16));
+        double spark = (Double) r.get("spark_examples_per_s");
+        double local = (Double) r.get("local_examples_per_s");
+        assertTrue(spark > 0 && local > 0, r.toString());
+        assertEquals(spark / local, (Double) r.get("ratio"), 1e-12);
+        assertEquals(4, r.get("averaging_frequency"));
+        assertEquals(2, ((List<?>) r.get("spark_runs")).size());
+        assertEquals(1200L, r.get("train_examples"));
+        // one epoch on 1,200 images: both well above chance (10 classes)
+        assertTrue((Double) r.get("spark_accuracy") > 0.3 && (Double) r.get("local_accuracy") > 0.3, r.toString());
+        String md = org.kdspark.jobs.bench.DistillBench.markdown(r);
+        assertTrue(md.contains("| plain ComputationGraph.fit, one JVM |") && md.contains("ratio (Spark / plain)"), md);
+    }
+
+    @Test
     void aNonFiniteLossStopsTheRunNamingTheEpochAndTheTerm() {
         // an absurd temperature-squared weight overflows the KD term in float32
         LossGuard.NonFiniteLossException e = assertThrows(LossGuard.NonFiniteLossException.class,

@@ -1,0 +1,133 @@
+package org.kdspark.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.distill.LearningRateSchedule;
+import org.kdspark.jobs.distill.MinibatchBuilder;
+import org.kdspark.jobs.distill.ParameterAveragingTrainer;
+import org.kdspark.jobs.distill.TrainingData;
+import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.models.Models;
+import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.method.Objective;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * The trainer benchmark: the config's KD student trains on the same data for the same epochs twice in one run, with
+ * the Spark parameter-averaging trainer ({@code local[N]} or whatever master the session has) and with a plain
+ * {@code ComputationGraph.fit} loop in this JVM, whose ND4J uses every core.
+ *
+ * <p>Spark's time is the whole epoch as the distill job spends it: dealing and sorting rows, building minibatches,
+ * fitting, averaging. The plain loop's minibatches are built before its clock starts (the same minibatches, in one
+ * partition): it is the strongest single-JVM baseline, data already in memory. Evaluation is outside both clocks.
+ * With {@code averagingFrequencies} the Spark trainer runs once per frequency; the first is the headline figure.
+ */
+public final class DistillBench {
+
+    private DistillBench() {
+    }
+
+    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, int epochs, List<Integer> averagingFrequencies) {
+        IngestJob.run(spark, config, layout);
+        TeacherJob.run(spark, config, layout);
+        SoftLabelJob.run(spark, config, layout);
+        KdConfig.Distill d = config.distill;
+        Objective objective = config.studentObjective();
+        LearningRateSchedule schedule = LearningRateSchedule.of(d);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
+        try (TrainingData data = TrainingData.prepare(spark, layout, objective, 0)) {
+            MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
+            long examples = data.trainExamples() * epochs;
+
+            List<Map<String, Object>> sparkRuns = new ArrayList<>();
+            for (int frequency : averagingFrequencies) {
+                ComputationGraph student = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
+                ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
+                        new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, d.seed));
+                long t0 = System.nanoTime();
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    trainer.network().setLearningRate(schedule.rate(epoch));
+                    trainer.fitEpoch(data.minibatches(d.seed, epoch, workers, builder), epoch);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("averaging_frequency", frequency);
+                r.put("seconds", seconds);
+                r.put("examples_per_s", examples / seconds);
+                r.put("accuracy", Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy());
+                sparkRuns.add(r);
+                System.out.printf(Locale.ROOT, "bench distill: spark (averaging every %d) %.0f ex/s, test accuracy %.4f%n", frequency,
+                        (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
+            }
+
+            ComputationGraph local = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
+            double localSeconds = 0;
+            double prepareSeconds = 0;
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                long p0 = System.nanoTime();
+                List<MultiDataSet> batches = data.minibatches(d.seed, epoch, 1, builder).collect();
+                prepareSeconds += (System.nanoTime() - p0) / 1e9;
+                local.setLearningRate(schedule.rate(epoch));
+                long t0 = System.nanoTime();
+                for (MultiDataSet batch : batches) {
+                    local.fit(batch);
+                }
+                localSeconds += (System.nanoTime() - t0) / 1e9;
+            }
+            double localAccuracy = Evaluation.evaluate(local, data.test().images(), null).accuracy();
+            System.out.printf(Locale.ROOT, "bench distill: plain fit %.0f ex/s, test accuracy %.4f%n", examples / localSeconds, localAccuracy);
+
+            Map<String, Object> head = sparkRuns.get(0);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("spark_examples_per_s", head.get("examples_per_s"));
+            out.put("local_examples_per_s", examples / localSeconds);
+            out.put("ratio", (Double) head.get("examples_per_s") / (examples / localSeconds));
+            out.put("spark_accuracy", head.get("accuracy"));
+            out.put("local_accuracy", localAccuracy);
+            out.put("averaging_frequency", head.get("averaging_frequency"));
+            out.put("spark_runs", sparkRuns);
+            out.put("local_seconds", localSeconds);
+            out.put("local_minibatch_prepare_seconds", prepareSeconds);
+            out.put("epochs", epochs);
+            out.put("train_examples", data.trainExamples());
+            out.put("workers", workers);
+            out.put("master", spark.sparkContext().master());
+            out.put("batch_size_per_worker", d.batchSizePerWorker);
+            out.put("student", d.student);
+            out.put("student_params", local.numParams());
+            out.put("objective", objective.toString());
+            out.put("cores", Runtime.getRuntime().availableProcessors());
+            return out;
+        }
+    }
+
+    /** The figures as a Markdown table. */
+    public static String markdown(Map<String, Object> r) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Student %s (%s params), %s, %s epoch(s) on %s examples, %s workers on %s%n%n", r.get("student"),
+                r.get("student_params"), r.get("objective"), r.get("epochs"), r.get("train_examples"), r.get("workers"), r.get("master")));
+        md.append("| trainer | averaging frequency | examples/s | test accuracy |\n|---|---:|---:|---:|\n");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("spark_runs");
+        for (Map<String, Object> run : runs) {
+            md.append(String.format(Locale.ROOT, "| Spark parameter averaging | %s | %.0f | %.2f%% |%n", run.get("averaging_frequency"),
+                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
+        }
+        md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM | - | %.0f | %.2f%% |%n%n",
+                (Double) r.get("local_examples_per_s"), 100 * (Double) r.get("local_accuracy")));
+        md.append(String.format(Locale.ROOT, "ratio (Spark / plain) %.3f; accuracy difference %+.2f points%n", (Double) r.get("ratio"),
+                100 * ((Double) r.get("spark_accuracy") - (Double) r.get("local_accuracy"))));
+        return md.toString();
+    }
+}
