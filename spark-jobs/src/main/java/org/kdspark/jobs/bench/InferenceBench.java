@@ -64,13 +64,7 @@ public final class InferenceBench {
     /** Runs every measurement and returns the figures as a JSON-ready map; {@code scratch} is a local directory. */
     public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout run, Path scratch, double seconds) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("kind", "inference-bench");
-        out.put("schema_version", 1);
-        out.put("created_at", Instant.now().toString());
-        out.put("run", run.root());
-        out.put("code", BuildInfo.code());
-        out.put("machine", machine());
+        Map<String, Object> out = header("inference-bench", run);
         out.put("seconds_per_case", seconds);
         log("ND4J GEMM %dx%d...", GEMM_N, GEMM_N);
         double gemm = Throughput.gemmGflops(GEMM_N, Math.max(2, seconds / 2));
@@ -277,7 +271,19 @@ public final class InferenceBench {
         return v == null ? "-" : String.format(Locale.ROOT, "%,.0f", (Double) v);
     }
 
-    static Map<String, Object> machine() {
+    /** The first fields of every bench's JSON: what it is, when, on which run, code and machine. */
+    static Map<String, Object> header(String kind, RunLayout run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", kind);
+        out.put("schema_version", 1);
+        out.put("created_at", Instant.now().toString());
+        out.put("run", run.root());
+        out.put("code", BuildInfo.code());
+        out.put("machine", machine());
+        return out;
+    }
+
+    private static Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));

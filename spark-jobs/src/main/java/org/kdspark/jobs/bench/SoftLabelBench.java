@@ -1,7 +1,6 @@
 package org.kdspark.jobs.bench;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +25,6 @@ import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.eval.Throughput;
 import org.kdspark.kd.model.ModelCost;
 import org.kdspark.kd.model.ModelFiles;
-import org.kdspark.kd.provenance.BuildInfo;
 
 /**
  * {@code kd bench soft-labels}: the soft-label job with the DL4J teacher against a plain single-JVM DL4J inference
@@ -50,13 +48,7 @@ public final class SoftLabelBench {
         IngestJob.run(spark, config, run);
         TeacherJob.run(spark, config, run);
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("kind", "soft-label-bench");
-        out.put("schema_version", 1);
-        out.put("created_at", Instant.now().toString());
-        out.put("run", run.root());
-        out.put("code", BuildInfo.code());
-        out.put("machine", InferenceBench.machine());
+        Map<String, Object> out = InferenceBench.header("soft-label-bench", run);
         out.put("master", spark.sparkContext().master());
 
         InferenceBench.log("ND4J GEMM %dx%d...", InferenceBench.GEMM_N, InferenceBench.GEMM_N);

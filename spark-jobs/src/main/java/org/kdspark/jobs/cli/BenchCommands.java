@@ -99,21 +99,11 @@ final class BenchCommands {
 
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
-            Path dir = scratch;
-            try {
-                if (dir == null) {
-                    dir = Files.createTempDirectory("kd-bench");
-                }
+            return inScratch(scratch, dir -> {
                 Map<String, Object> r = InferenceBench.run(spark, config, layout, dir, seconds);
                 writeJson(json, r);
                 return InferenceBench.markdown(r) + "-> " + json;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } finally {
-                if (scratch == null && dir != null) {
-                    deleteTree(dir);
-                }
-            }
+            });
         }
     }
 
@@ -179,25 +169,37 @@ final class BenchCommands {
 
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
-            Path dir = scratch;
-            try {
-                if (dir == null) {
-                    dir = Files.createTempDirectory("kd-bench");
-                }
+            return inScratch(scratch, dir -> {
                 Map<String, Object> r = SoftLabelBench.run(spark, config, layout, dir, gemmSeconds);
                 writeJson(json, r);
                 return SoftLabelBench.markdown(r) + "-> " + json;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } finally {
-                if (scratch == null && dir != null) {
-                    deleteTree(dir);
-                }
-            }
+            });
         }
     }
 
     private BenchCommands() {
+    }
+
+    /** A bench body that works in a local scratch directory. */
+    private interface ScratchWork {
+        String run(Path dir) throws IOException;
+    }
+
+    /** Runs {@code work} in {@code scratch}, or in a temporary directory deleted afterwards when none is given. */
+    private static String inScratch(Path scratch, ScratchWork work) {
+        Path dir = scratch;
+        try {
+            if (dir == null) {
+                dir = Files.createTempDirectory("kd-bench");
+            }
+            return work.run(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (scratch == null && dir != null) {
+                deleteTree(dir);
+            }
+        }
     }
 
     private static void writeJson(Path json, Map<String, Object> figures) throws IOException {
