@@ -59,6 +59,18 @@ public sealed interface ColumnEncoding extends Serializable {
     String ALLOWED = "float32, float16, topk:K or topk:K:float16 (logits), avgpool:HxW or avgpool:HxW:float32 (feature maps), "
             + "attention or attention:float32 (feature maps)";
 
+    /** The spellings a feature map (not logits) may be stored in. */
+    String FEATURE_ALLOWED = "float32, float16, avgpool:HxW[:float32], attention[:float32]";
+
+    /** Parses the encoding of a feature-map column as {@link #parse} does, refusing {@code topk}, which is for logits. */
+    static ColumnEncoding parseFeature(String spec) {
+        ColumnEncoding e = parse(spec);
+        if (e instanceof TopK) {
+            throw new IllegalArgumentException("'" + spec + "' is an encoding for logits; a feature map takes " + FEATURE_ALLOWED);
+        }
+        return e;
+    }
+
     /** Parses a config spelling; an unknown one fails naming the allowed forms. */
     static ColumnEncoding parse(String spec) {
         String s = spec == null ? "" : spec.trim().toLowerCase(Locale.ROOT);

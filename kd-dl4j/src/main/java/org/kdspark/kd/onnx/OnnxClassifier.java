@@ -28,8 +28,9 @@ public final class OnnxClassifier implements AutoCloseable {
      * @param count   images in the batch
      * @param logits  {@code count x numClasses} raw logits
      * @param taps    one array per tap, {@code count x tapSize(t)} values
+     * @param tapShapes the per-image shape of each tap (batch dimension dropped)
      */
-    public record Outputs(int count, float[] logits, List<float[]> taps) {
+    public record Outputs(int count, float[] logits, List<float[]> taps, List<int[]> tapShapes) {
 
         public int numClasses() {
             return logits.length / count;
@@ -124,10 +125,13 @@ public final class OnnxClassifier implements AutoCloseable {
     public Outputs run(float[] input, int count) {
         List<OnnxModel.FlatTensor> out = model.run(input, spec.shape(count), outputs);
         List<float[]> tapValues = new ArrayList<>(taps.size());
+        List<int[]> tapShapes = new ArrayList<>(taps.size());
         for (int t = 0; t < taps.size(); t++) {
             tapValues.add(out.get(t + 1).values());
+            long[] s = out.get(t + 1).shape();
+            tapShapes.add(Arrays.stream(s, 1, s.length).mapToInt(Math::toIntExact).toArray());
         }
-        return new Outputs(count, out.get(0).values(), tapValues);
+        return new Outputs(count, out.get(0).values(), tapValues, tapShapes);
     }
 
     /**

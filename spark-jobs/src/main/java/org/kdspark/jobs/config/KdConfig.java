@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.method.Objective;
 
@@ -81,8 +82,13 @@ public final class KdConfig {
         public int batchSize = 256;
         /** Teacher vertices whose activations are stored beside the logits. */
         public List<String> featureTaps = new ArrayList<>(List.of("block2"));
-        /** {@code float16} or {@code float32} for feature maps. */
+        /**
+         * Encoding of the feature-tap columns: {@code float16}, {@code float32}, {@code avgpool:HxW} (spatial pooling) or
+         * {@code attention} (the attention-transfer map); see {@code ColumnEncoding}.
+         */
         public String featureEncoding = "float16";
+        /** Per-tap encodings that override {@link #featureEncoding}, e.g. {@code {block2: attention}}. */
+        public Map<String, String> tapEncodings = new LinkedHashMap<>();
         /**
          * Who runs the teacher: {@code dl4j}; {@code onnx} (ONNX Runtime on the DL4J teacher's verified ONNX export,
          * or on {@link #teacherOnnx}; an export that does not verify is an error); {@code auto} (like {@code onnx},
@@ -182,8 +188,15 @@ public final class KdConfig {
         require(p, teacher.shift >= 0, "teacher.shift", "must be >= 0 pixels", teacher.shift);
         require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
-        require(p, List.of("float16", "float32").contains(softLabels.featureEncoding), "soft_labels.feature_encoding",
-                "must be one of [float16, float32]", softLabels.featureEncoding);
+        requireFeatureEncoding(p, "soft_labels.feature_encoding", softLabels.featureEncoding);
+        require(p, softLabels.tapEncodings != null, "soft_labels.tap_encodings", "must be a map of tap to encoding (may be empty)", null);
+        if (softLabels.tapEncodings != null) {
+            softLabels.tapEncodings.forEach((tap, encoding) -> {
+                require(p, softLabels.featureTaps != null && softLabels.featureTaps.contains(tap), "soft_labels.tap_encodings." + tap,
+                        "names no tap of soft_labels.feature_taps " + softLabels.featureTaps, encoding);
+                requireFeatureEncoding(p, "soft_labels.tap_encodings." + tap, encoding);
+            });
+        }
         require(p, BACKENDS.contains(softLabels.backend), "soft_labels.backend", "must be one of " + BACKENDS, softLabels.backend);
         require(p, ONNX_DEVICES.contains(softLabels.onnxDevice), "soft_labels.onnx_device", "must be one of " + ONNX_DEVICES,
                 softLabels.onnxDevice);
@@ -282,6 +295,14 @@ public final class KdConfig {
     private static void require(List<String> problems, boolean ok, String key, String rule, Object value) {
         if (!ok) {
             problems.add(key + " " + rule + ", got " + (value instanceof String s ? "'" + s + "'" : value));
+        }
+    }
+
+    private static void requireFeatureEncoding(List<String> problems, String key, String encoding) {
+        try {
+            ColumnEncoding.parseFeature(encoding);
+        } catch (IllegalArgumentException e) {
+            problems.add(key + " " + e.getMessage());
         }
     }
 

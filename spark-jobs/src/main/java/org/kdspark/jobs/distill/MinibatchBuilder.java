@@ -99,7 +99,7 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
                         target[i * width + c] = (Float) logits.apply(c);
                     }
                 } else {
-                    int decoded = s.encoding().decodeInto((byte[]) r.get(FIRST_SIGNAL + j), target, i * width);
+                    int decoded = s.encoding().decodeInto((byte[]) r.get(FIRST_SIGNAL + j), s.shape(), target, i * width);
                     if (decoded != width) {
                         throw new IllegalStateException("column " + s.column() + " of the soft-label store holds "
                                 + decoded + " values in a row, but its provenance says shape "

@@ -33,7 +33,7 @@ public final class OnnxTeacherBackend implements TeacherBackend {
     @Override
     public Outputs label(byte[] pixels, int count) {
         OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, onnx::value, spec, logitsOutput, taps, cuda).run(pixels, 0, count);
-        return new Outputs(out.count(), out.logits(), out.taps());
+        return new Outputs(out.count(), out.logits(), out.taps(), out.tapShapes());
     }
 
     @Override

@@ -52,10 +52,13 @@ public final class Dl4jTeacherBackend implements TeacherBackend {
         vertices.addAll(taps);
         INDArray[] acts = GraphOutputs.activations(teacher, spec.toInput(pixels, first, count), vertices);
         List<float[]> features = new ArrayList<>(taps.size());
+        List<int[]> shapes = new ArrayList<>(taps.size());
         for (int t = 0; t < taps.size(); t++) {
             features.add(acts[t + 1].dup('c').data().asFloat());
+            long[] s = acts[t + 1].shape();
+            shapes.add(java.util.Arrays.stream(s, 1, s.length).mapToInt(Math::toIntExact).toArray());
         }
-        return new Outputs(count, acts[0].dup('c').data().asFloat(), features);
+        return new Outputs(count, acts[0].dup('c').data().asFloat(), features, shapes);
     }
 
     @Override

@@ -24,7 +24,7 @@ import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreManifest;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.store.StoreWriter;
-import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
@@ -88,10 +88,22 @@ public final class SoftLabelJob {
             shapes = checkOnnxTeacher(onnx.get(), spec, taps, numClasses);
         }
         String sha = external ? onnx.get().sha256() : files.sha256(layout.teacherModel());
-        TensorEncoding encoding = TensorEncoding.fromConfig(config.softLabels.featureEncoding);
         Map<String, Object> features = new LinkedHashMap<>();
         for (String tap : taps) {
-            features.put(tap, Map.of("column", SoftLabelStore.featureColumn(tap), "shape", shapes.get(tap), "encoding", encoding.configName()));
+            String key = config.softLabels.tapEncodings.containsKey(tap) ? "soft_labels.tap_encodings." + tap : "soft_labels.feature_encoding";
+            ColumnEncoding encoding = SoftLabelStore.featureEncoding(config.softLabels.tapEncodings.getOrDefault(tap,
+                    config.softLabels.featureEncoding), key);
+            int[] source = shapes.get(tap).stream().mapToInt(Long::intValue).toArray();
+            int[] decoded;
+            try {
+                decoded = encoding.decodedShape(source);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": '" + encoding.configName() + "' does not fit teacher tap '" + tap + "' of shape "
+                        + shapes.get(tap) + ": " + e.getMessage(), e);
+            }
+            features.put(tap, Map.of("column", SoftLabelStore.featureColumn(tap),
+                    "shape", java.util.Arrays.stream(decoded).boxed().toList(), "source_shape", shapes.get(tap),
+                    "encoding", encoding.configName()));
         }
         Map<String, Object> logits = Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>");
         StoreWriter store = StoreWriter.open(spark, layout.softLabels(), sha, StoreWriter.signalsKey(spec, classes, logits, features));
@@ -107,7 +119,8 @@ public final class SoftLabelJob {
         } else {
             TeacherLabeler labeler = new TeacherLabeler(backend(spark, onnx, zip, sha, spec, taps))
                     .setBatchSize(config.softLabels.batchSize)
-                    .setFeatureEncoding(encoding.configName());
+                    .setFeatureEncoding(config.softLabels.featureEncoding)
+                    .setTapEncodings(config.softLabels.tapEncodings);
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))

@@ -31,8 +31,9 @@ public interface TeacherBackend extends Serializable {
      *
      * @param logits {@code count x numClasses} raw logits
      * @param taps   one array per tap, {@code count x tapSize(t)} values, flattened CHW
+     * @param tapShapes the per-image shape of each tap, e.g. {@code [C, H, W]}
      */
-    record Outputs(int count, float[] logits, List<float[]> taps) {
+    record Outputs(int count, float[] logits, List<float[]> taps, List<int[]> tapShapes) {
 
         public int numClasses() {
             return logits.length / count;

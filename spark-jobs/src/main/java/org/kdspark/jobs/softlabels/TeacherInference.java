@@ -8,7 +8,7 @@ import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.codec.ColumnEncoding;
 
 /**
  * The per-partition work of {@link TeacherLabeler}: rows stream through lazily, one batch in memory at a time; each
@@ -21,18 +21,19 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private final TeacherBackend teacher;
     private final int pixelsIndex;
     private final int idIndex;
-    private final TensorEncoding featureEncoding;
+    private final List<ColumnEncoding> encodings;
     private final int batchSize;
 
     /**
      * @param pixelsIndex the input column of uint8 CHW pixels
      * @param idIndex     an input column naming the row in error messages, or -1
+     * @param encodings   one per tap of the teacher, in its order
      */
-    TeacherInference(TeacherBackend teacher, int pixelsIndex, int idIndex, TensorEncoding featureEncoding, int batchSize) {
+    TeacherInference(TeacherBackend teacher, int pixelsIndex, int idIndex, List<ColumnEncoding> encodings, int batchSize) {
         this.teacher = teacher;
         this.pixelsIndex = pixelsIndex;
         this.idIndex = idIndex;
-        this.featureEncoding = featureEncoding;
+        this.encodings = List.copyOf(encodings);
         this.batchSize = batchSize;
     }
 
@@ -92,7 +93,7 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             fields[in.size()] = logits;
             for (int t = 0; t < taps; t++) {
                 int size = out.tapSize(t);
-                fields[in.size() + 1 + t] = featureEncoding.encode(out.taps().get(t), i * size, size);
+                fields[in.size() + 1 + t] = encodings.get(t).encode(out.taps().get(t), i * size, out.tapShapes().get(t));
             }
             labelled.add(RowFactory.create(fields));
         }

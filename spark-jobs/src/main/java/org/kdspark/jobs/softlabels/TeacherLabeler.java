@@ -1,7 +1,11 @@
 package org.kdspark.jobs.softlabels;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -14,7 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.jobs.store.SoftLabelStore;
-import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.codec.ColumnEncoding;
 
 /**
  * Labels a DataFrame of images with a teacher: a Spark ML {@link Transformer} that user code can apply to its own
@@ -22,7 +26,9 @@ import org.kdspark.kd.codec.TensorEncoding;
  *
  * <p>Input: a binary column of uint8 CHW pixels in the teacher's input spec ({@link #pixelsCol}, default
  * {@code pixels}). Output: every input column, then {@code logits} ({@code array<float>}, raw) and one binary column
- * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #featureEncoding}. The teacher runs in
+ * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #tapEncodings} says for that tap, else as
+ * {@link #featureEncoding} ({@code float16}, {@code float32}, {@code avgpool:HxW}, {@code attention}: see
+ * {@link ColumnEncoding}). The teacher runs in
  * {@code mapPartitions}, {@link #batchSize} images at a time, through its {@link TeacherBackend} (DL4J or ONNX
  * Runtime), loaded once per executor.
  *
@@ -35,7 +41,6 @@ import org.kdspark.kd.codec.TensorEncoding;
 public final class TeacherLabeler extends Transformer {
 
     private static final long serialVersionUID = 1L;
-    private static final List<String> ENCODINGS = Arrays.stream(TensorEncoding.values()).map(TensorEncoding::configName).toList();
 
     private final String uid;
     private final TeacherBackend teacher;
@@ -44,6 +49,7 @@ public final class TeacherLabeler extends Transformer {
     private final Param<String> idCol;
     private final IntParam batchSize;
     private final Param<String> featureEncoding;
+    private final Param<String> tapEncodings;
 
     public TeacherLabeler(TeacherBackend teacher) {
         this(Identifiable.randomUID("teacherLabeler"), teacher);
@@ -55,12 +61,13 @@ public final class TeacherLabeler extends Transformer {
         this.pixelsCol = new Param<>(this, "pixelsCol", "binary column of uint8 CHW pixels in the teacher's input spec");
         this.idCol = new Param<>(this, "idCol", "column that names a row in error messages (optional: empty for none)");
         this.batchSize = new IntParam(this, "batchSize", "images per teacher call", ParamValidators.gt(0));
-        this.featureEncoding = new Param<>(this, "featureEncoding", "encoding of the feature-tap cells: " + ENCODINGS,
-                ParamValidators.inArray(ENCODINGS.toArray(String[]::new)));
+        this.featureEncoding = new Param<>(this, "featureEncoding", "encoding of the feature-tap cells: " + ColumnEncoding.FEATURE_ALLOWED);
+        this.tapEncodings = new Param<>(this, "tapEncodings", "per-tap encodings overriding featureEncoding, 'TAP=ENCODING,...' (empty: none)");
         setDefault(pixelsCol, "pixels");
         setDefault(idCol, "id");
         setDefault(batchSize, 256);
-        setDefault(featureEncoding, TensorEncoding.FLOAT16.configName());
+        setDefault(featureEncoding, "float16");
+        setDefault(tapEncodings, "");
     }
 
     public Param<String> pixelsCol() {
@@ -79,6 +86,10 @@ public final class TeacherLabeler extends Transformer {
         return featureEncoding;
     }
 
+    public Param<String> tapEncodings() {
+        return tapEncodings;
+    }
+
     public TeacherLabeler setPixelsCol(String value) {
         set(pixelsCol, value);
         return this;
@@ -94,13 +105,46 @@ public final class TeacherLabeler extends Transformer {
         return this;
     }
 
+    /** Sets the encoding of every tap without one of its own; an unknown or logits-only encoding is refused here. */
     public TeacherLabeler setFeatureEncoding(String value) {
+        SoftLabelStore.featureEncoding(value, "TeacherLabeler featureEncoding");
         set(featureEncoding, value);
+        return this;
+    }
+
+    /** Sets the encoding of each tap named in {@code encodings}; the others keep {@link #featureEncoding}. */
+    public TeacherLabeler setTapEncodings(Map<String, String> encodings) {
+        set(tapEncodings, encodings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
         return this;
     }
 
     public TeacherBackend teacher() {
         return teacher;
+    }
+
+    /**
+     * The encoding of each of the teacher's taps, in its order.
+     *
+     * @throws IllegalArgumentException for an unknown or unfit encoding, or a tap the teacher does not have, naming it
+     */
+    public List<ColumnEncoding> encodings() {
+        Map<String, String> perTap = new LinkedHashMap<>();
+        for (String pair : $(tapEncodings).split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            String[] kv = pair.split("=", 2);
+            if (kv.length != 2 || !teacher.taps().contains(kv[0].trim())) {
+                throw new IllegalArgumentException("TeacherLabeler: tapEncodings entry '" + pair + "' must be TAP=ENCODING with TAP one of "
+                        + teacher.taps());
+            }
+            perTap.put(kv[0].trim(), kv[1].trim());
+        }
+        List<ColumnEncoding> out = new ArrayList<>();
+        for (String tap : teacher.taps()) {
+            out.add(SoftLabelStore.featureEncoding(perTap.getOrDefault(tap, $(featureEncoding)), "TeacherLabeler tap '" + tap + "'"));
+        }
+        return out;
     }
 
     @Override
@@ -110,7 +154,7 @@ public final class TeacherLabeler extends Transformer {
         String id = $(idCol);
         int idIndex = !id.isEmpty() && Arrays.asList(in.fieldNames()).contains(id) ? in.fieldIndex(id) : -1;
         return dataset.toDF().mapPartitions(new TeacherInference(teacher, in.fieldIndex($(pixelsCol)), idIndex,
-                TensorEncoding.fromConfig($(featureEncoding)), (Integer) $(batchSize)), Encoders.row(out));
+                encodings(), (Integer) $(batchSize)), Encoders.row(out));
     }
 
     /**
@@ -129,6 +173,7 @@ public final class TeacherLabeler extends Transformer {
             throw new IllegalArgumentException("TeacherLabeler: column '" + pixels + "' is " + schema.apply(pixels).dataType().simpleString()
                     + ", not binary: it must hold uint8 CHW pixels (" + teacher.spec() + ", " + teacher.spec().valuesPerImage() + " bytes)");
         }
+        encodings();
         StructType out = schema;
         for (String c : outputColumns()) {
             if (names.contains(c)) {

@@ -25,7 +25,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.kd.codec.ColumnEncoding;
-import org.kdspark.kd.codec.TensorEncoding;
 
 /**
  * Bytes per row of each per-column encoding ({@link ColumnEncoding}) on a real soft-label store: every row's logits
@@ -52,7 +51,11 @@ public final class EncodingSizes {
         if (signal == null) {
             throw new IllegalArgumentException("the store at " + store + " has no feature tap '" + tap + "': it holds " + version.signals().keySet());
         }
-        TensorEncoding stored = signal.encoding();
+        if (!(signal.encoding() instanceof ColumnEncoding.Dense)) {
+            throw new IllegalArgumentException("feature tap '" + tap + "' is stored as " + signal.encoding().configName()
+                    + ": re-encoding needs it stored whole (float16 or float32)");
+        }
+        ColumnEncoding stored = signal.encoding();
         int[] shape = signal.shape();
         if (shape.length != 3) {
             throw new IllegalArgumentException("feature tap '" + tap + "' has shape " + java.util.Arrays.toString(shape)
@@ -73,7 +76,7 @@ public final class EncodingSizes {
             for (int i = 0; i < logits.length; i++) {
                 logits[i] = l.get(i);
             }
-            float[] features = stored.decode((byte[]) r.get(1));
+            float[] features = stored.decode((byte[]) r.get(1), shape);
             List<Object> cells = new ArrayList<>();
             for (String e : LOGIT_ENCODINGS) {
                 cells.add(ColumnEncoding.parse(e).encode(logits, 0, new int[] {logits.length}));

@@ -17,7 +17,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.kd.codec.TensorEncoding;
+import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.provenance.Provenance;
 
@@ -116,10 +116,22 @@ public final class SoftLabelStore {
     }
 
     /**
-     * A teacher signal held by the store: its column, its per-example shape and, for a feature tap, its encoding
-     * ({@code null} for the logits, a plain {@code array<float>}).
+     * Parses the encoding of a feature-tap column ({@link ColumnEncoding#parseFeature}); a bad one fails naming
+     * {@code where} and the allowed forms.
      */
-    public record Signal(String name, String column, int[] shape, TensorEncoding encoding) implements java.io.Serializable {
+    public static ColumnEncoding featureEncoding(String spec, String where) {
+        try {
+            return ColumnEncoding.parseFeature(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A teacher signal held by the store: its column, its per-example shape as decoded and, for a feature tap, its
+     * encoding ({@code null} for the logits, a plain {@code array<float>}).
+     */
+    public record Signal(String name, String column, int[] shape, ColumnEncoding encoding) implements java.io.Serializable {
     }
 
     /**
@@ -135,7 +147,7 @@ public final class SoftLabelStore {
                 Map<?, ?> d = (Map<?, ?>) value;
                 int[] shape = ((List<?>) d.get("shape")).stream().mapToInt(x -> ((Number) x).intValue()).toArray();
                 out.put(String.valueOf(tap), new Signal(String.valueOf(tap), String.valueOf(d.get("column")), shape,
-                        TensorEncoding.fromConfig(String.valueOf(d.get("encoding")))));
+                        ColumnEncoding.parse(String.valueOf(d.get("encoding")))));
             });
         }
         return out;

@@ -89,6 +89,35 @@ class DistillMethodsTest {
     }
 
     @Test
+    void attentionTransferReadsTheTeachersAttentionMapStraightFromACompactStore(@TempDir Path other) throws Exception {
+        // the same image table and teacher, labelled into a store that keeps block2 as its attention map only
+        for (String part : List.of("images", "teacher")) {
+            try (var files = Files.walk(dir.resolve(part))) {
+                for (Path f : files.toList()) {
+                    Path target = other.resolve(dir.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(f, target);
+                    }
+                }
+            }
+        }
+        RunLayout compact = new RunLayout(other.toUri().toString());
+        KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
+                List.of("output=" + other.toUri(), "dataset.train_limit=2000", "dataset.test_limit=500", "teacher.epochs=1",
+                        "soft_labels.feature_taps=[block2]", "soft_labels.tap_encodings={block2: attention}", "distill.epochs=2",
+                        "distill.method=at"));
+        SoftLabelJob.Result labelled = SoftLabelJob.run(spark, config, compact);
+        assertTrue(labelled.bytesPerRow() < 400, "logits and a 7x7 attention map, not a 64x7x7 map: " + labelled.bytesPerRow() + " B/row");
+
+        DistillJob.Result r = DistillJob.run(spark, config, compact, "at");
+
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy());
+    }
+
+    @Test
     void aSignalTheStoreLacksFailsBeforeTrainingAndSaysHowToAddIt() {
         KdConfig config = config("kd");
         config.distill.objective = new LinkedHashMap<>(Map.of("ce", 1.0, "at", Map.of("student_tap", "block1")));

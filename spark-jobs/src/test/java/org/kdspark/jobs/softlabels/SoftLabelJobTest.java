@@ -33,6 +33,7 @@ import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
+import org.kdspark.kd.loss.AttentionTransferLoss;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -116,8 +117,52 @@ class SoftLabelJobTest {
         assertEquals(p.createdAt(), fromFooter.createdAt());
         @SuppressWarnings("unchecked")
         Map<String, Object> features = (Map<String, Object>) p.details().get("features");
-        assertEquals(Map.of("column", "feature_block2", "shape", List.of(16, 4, 4), "encoding", "float16"), features.get("block2"));
+        assertEquals(Map.of("column", "feature_block2", "shape", List.of(16, 4, 4), "source_shape", List.of(16, 4, 4), "encoding", "float16"),
+                features.get("block2"));
         assertArrayEquals(new long[] {16, 4, 4}, java.util.Arrays.copyOfRange(expected[1].shape(), 1, 4));
+    }
+
+    @Test
+    void perTapEncodingsStoreTheAttentionMapAndANewEncodingIsANewVersion() {
+        KdConfig compact = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        compact.softLabels.featureEncoding = "float32";
+        compact.softLabels.tapEncodings = Map.of("block2", "attention");
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, compact, layout);
+        assertEquals(40, r.labelled(), "another encoding is another version: everything is labelled for it");
+        StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> features = (Map<String, Object>) version.provenance().details().get("features");
+        assertEquals(Map.of("column", "feature_block2", "shape", List.of(4, 4), "source_shape", List.of(16, 4, 4), "encoding", "attention"),
+                features.get("block2"));
+        assertEquals("float32", ((Map<?, ?>) features.get("embedding")).get("encoding"));
+        assertArrayEquals(new int[] {4, 4}, version.signals().get("block2").shape());
+
+        Row image = spark.read().parquet(layout.images()).orderBy(ImageTable.ID).collectAsList().get(3);
+        INDArray map = GraphOutputs.activations(teacher, SPEC.toInput(image.getAs(ImageTable.PIXELS), 0, 1), List.of("block2"))[0];
+        double[] expected = AttentionTransferLoss.normalizedAttentionMap(map.dup('c').data().asDouble(), 16);
+        Row stored = version.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo((String) image.getAs(ImageTable.ID)))
+                .first();
+        float[] attention = version.signals().get("block2").encoding().decode(stored.getAs("feature_block2"), new int[] {4, 4});
+        assertEquals(16, attention.length);
+        for (int p = 0; p < 16; p++) {
+            assertEquals(expected[p], attention[p], 1e-3, "attention map at position " + p);
+        }
+    }
+
+    @Test
+    void aLogitsEncodingForATapOrAnEncodingThatDoesNotFitIsRefusedNamingTheKey() {
+        RuntimeException topk = assertThrows(RuntimeException.class, () -> ConfigLoader.load(null, List.of("dataset.path=x",
+                "soft_labels.feature_taps=[block2]", "soft_labels.tap_encodings={block2: 'topk:3', block9: float16}")));
+        assertTrue(topk.getMessage().contains("soft_labels.tap_encodings.block2") && topk.getMessage().contains("for logits"), topk.getMessage());
+        assertTrue(topk.getMessage().contains("soft_labels.tap_encodings.block9"), topk.getMessage());
+        // pooling needs a feature map: the 32-wide embedding is refused before any work, naming the key and the tap
+        KdConfig pooled = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        pooled.softLabels.featureEncoding = "avgpool:2x2";
+        IllegalArgumentException fit = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, pooled, layout));
+        assertTrue(fit.getMessage().contains("soft_labels.feature_encoding") && fit.getMessage().contains("'embedding'"), fit.getMessage());
+        TeacherLabeler labeler = new TeacherLabeler(new Dl4jTeacherBackend(null, "x", SPEC, List.of("block2"))).setTapEncodings(Map.of("embedding", "float16"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, labeler::encodings);
+        assertTrue(e.getMessage().contains("embedding=float16") && e.getMessage().contains("[block2]"), e.getMessage());
     }
 
     @Test
