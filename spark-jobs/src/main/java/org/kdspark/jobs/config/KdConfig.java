@@ -103,6 +103,14 @@ public final class KdConfig {
          * ({@code logits} if it has one, else its first output), and the feature taps as named outputs.
          */
         public String teacherOnnx;
+        /**
+         * More teachers labelling in the same pass, as an ensemble with the run's teacher (or {@link #teacherOnnx}): DL4J
+         * ComputationGraph zips with a {@code logits} vertex, or ONNX classifiers ({@code .onnx}), any Hadoop URI. The
+         * store's {@code logits} are then the ensemble's and {@code member_logits} holds each teacher's.
+         */
+        public List<String> ensembleTeachers = new ArrayList<>();
+        /** How an ensemble combines its teachers: {@code mean_logits} or {@code mean_probs} (log of the mean softmax). */
+        public String ensemble = "mean_logits";
     }
 
     /** The soft-label backends. */
@@ -189,6 +197,9 @@ public final class KdConfig {
         require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
         requireFeatureEncoding(p, "soft_labels.feature_encoding", softLabels.featureEncoding);
+        require(p, softLabels.ensembleTeachers != null, "soft_labels.ensemble_teachers", "must be a list of model URIs (may be empty)", null);
+        require(p, List.of("mean_logits", "mean_probs").contains(softLabels.ensemble), "soft_labels.ensemble",
+                "must be one of [mean_logits, mean_probs]", softLabels.ensemble);
         require(p, softLabels.tapEncodings != null, "soft_labels.tap_encodings", "must be a map of tap to encoding (may be empty)", null);
         if (softLabels.tapEncodings != null) {
             softLabels.tapEncodings.forEach((tap, encoding) -> {

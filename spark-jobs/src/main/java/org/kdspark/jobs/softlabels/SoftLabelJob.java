@@ -106,7 +106,24 @@ public final class SoftLabelJob {
                     "encoding", encoding.configName()));
         }
         Map<String, Object> logits = Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>");
-        StoreWriter store = StoreWriter.open(spark, layout.softLabels(), sha, StoreWriter.signalsKey(spec, classes, logits, features));
+        // more teachers: each checked like the first before any work; the version is keyed by all of them and the mode
+        List<EnsembleMember> extra = new java.util.ArrayList<>();
+        for (String uri : config.softLabels.ensembleTeachers) {
+            extra.add(EnsembleMember.load(files, uri, spec, numClasses));
+        }
+        String versionSha = sha;
+        List<Map<String, Object>> teachers = new java.util.ArrayList<>();
+        if (!extra.isEmpty()) {
+            teachers.add(Map.of("model", external ? onnx.get().source() : layout.teacherModel(), "sha256", sha,
+                    "backend", onnx.isPresent() ? "onnx" : "dl4j"));
+            StringBuilder key = new StringBuilder(sha);
+            for (EnsembleMember m : extra) {
+                teachers.add(m.details());
+                key.append(',').append(m.sha256());
+            }
+            versionSha = org.kdspark.jobs.config.ConfigHash.ofText(key + ";" + config.softLabels.ensemble);
+        }
+        StoreWriter store = StoreWriter.open(spark, layout.softLabels(), versionSha, StoreWriter.signalsKey(spec, classes, logits, features));
         Dataset<Row> hashed = SoftLabelStore.withImageHash(table)
                 .select(ImageTable.ID, ImageTable.SPLIT, ImageTable.LABEL, SoftLabelStore.IMAGE_HASH, ImageTable.PIXELS);
         Dataset<Row> done = store.labelled();
@@ -117,7 +134,13 @@ public final class SoftLabelJob {
         if (todoRows == 0) {
             store.makeCurrent();
         } else {
-            TeacherLabeler labeler = new TeacherLabeler(backend(spark, onnx, zip, sha, spec, taps))
+            TeacherBackend teacher = backend(spark, onnx, zip, sha, spec, taps);
+            if (!extra.isEmpty()) {
+                List<TeacherBackend> members = new java.util.ArrayList<>(List.of(teacher));
+                extra.forEach(m -> members.add(m.backend(JavaSparkContext.fromSparkContext(spark.sparkContext()), spec)));
+                teacher = new EnsembleTeacherBackend(members, EnsembleTeacherBackend.Mode.fromConfig(config.softLabels.ensemble));
+            }
+            TeacherLabeler labeler = new TeacherLabeler(teacher)
                     .setBatchSize(config.softLabels.batchSize)
                     .setFeatureEncoding(config.softLabels.featureEncoding)
                     .setTapEncodings(config.softLabels.tapEncodings);
@@ -136,8 +159,13 @@ public final class SoftLabelJob {
                     .withDetail("input_spec", spec.toString())
                     .withDetail("logits", logits)
                     .withDetail("features", features);
+            if (!extra.isEmpty()) {
+                provenance = provenance.withInput("ensemble_key", versionSha)
+                        .withDetail("teachers", teachers)
+                        .withDetail("ensemble", config.softLabels.ensemble);
+            }
             try {
-                store.append(labeler.transform(todo).select(SoftLabelStore.columns(taps)), provenance, todoRows, start);
+                store.append(labeler.transform(todo).select(SoftLabelStore.columns(taps, teacher.members())), provenance, todoRows, start);
             } finally {
                 labeler.teacher().release();
             }
@@ -147,7 +175,8 @@ public final class SoftLabelJob {
         System.out.printf(Locale.ROOT, "soft-labels: %,d images in the table: %,d already labelled by this teacher, %,d labelled now -> %s%n",
                 tableRows, tableRows - todoRows, todoRows, written.uri());
         StoreManifest.VersionEntry v = written.entry();
-        return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, sha, written.name());
+        return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, versionSha,
+                written.name());
     }
 
     /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */

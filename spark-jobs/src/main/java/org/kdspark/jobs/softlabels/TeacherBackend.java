@@ -26,14 +26,24 @@ public interface TeacherBackend extends Serializable {
     /** The images the teacher takes: every pixel array must hold {@code spec().valuesPerImage()} bytes. */
     InputSpec spec();
 
+    /** How many teachers give their logits: 1, or the size of an {@link EnsembleTeacherBackend}. */
+    default int members() {
+        return 1;
+    }
+
     /**
      * What a batch produced.
      *
      * @param logits {@code count x numClasses} raw logits
      * @param taps   one array per tap, {@code count x tapSize(t)} values, flattened CHW
      * @param tapShapes the per-image shape of each tap, e.g. {@code [C, H, W]}
+     * @param memberLogits an ensemble's: each member's {@code count x numClasses} logits; empty for one teacher
      */
-    record Outputs(int count, float[] logits, List<float[]> taps, List<int[]> tapShapes) {
+    record Outputs(int count, float[] logits, List<float[]> taps, List<int[]> tapShapes, List<float[]> memberLogits) {
+
+        public Outputs(int count, float[] logits, List<float[]> taps, List<int[]> tapShapes) {
+            this(count, logits, taps, tapShapes, List.of());
+        }
 
         public int numClasses() {
             return logits.length / count;

@@ -82,7 +82,8 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
         List<Row> labelled = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Row in = inputs.get(i);
-            Object[] fields = new Object[in.size() + 1 + taps];
+            boolean ensemble = !out.memberLogits().isEmpty();
+            Object[] fields = new Object[in.size() + 1 + taps + (ensemble ? 1 : 0)];
             for (int c = 0; c < in.size(); c++) {
                 fields[c] = in.get(c);
             }
@@ -94,6 +95,15 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             for (int t = 0; t < taps; t++) {
                 int size = out.tapSize(t);
                 fields[in.size() + 1 + t] = encodings.get(t).encode(out.taps().get(t), i * size, out.tapShapes().get(t));
+            }
+            if (ensemble) {
+                Float[][] members = new Float[out.memberLogits().size()][numClasses];
+                for (int m = 0; m < members.length; m++) {
+                    for (int k = 0; k < numClasses; k++) {
+                        members[m][k] = out.memberLogits().get(m)[i * numClasses + k];
+                    }
+                }
+                fields[in.size() + 1 + taps] = members;
             }
             labelled.add(RowFactory.create(fields));
         }

@@ -28,7 +28,8 @@ import org.kdspark.kd.codec.ColumnEncoding;
  * {@code pixels}). Output: every input column, then {@code logits} ({@code array<float>}, raw) and one binary column
  * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #tapEncodings} says for that tap, else as
  * {@link #featureEncoding} ({@code float16}, {@code float32}, {@code avgpool:HxW}, {@code attention}: see
- * {@link ColumnEncoding}). The teacher runs in
+ * {@link ColumnEncoding}); for an {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
+ * {@code member_logits} ({@code array<array<float>>}) holds each member's. The teacher runs in
  * {@code mapPartitions}, {@link #batchSize} images at a time, through its {@link TeacherBackend} (DL4J or ONNX
  * Runtime), loaded once per executor.
  *
@@ -181,17 +182,23 @@ public final class TeacherLabeler extends Transformer {
                         + "drop or rename it first");
             }
         }
-        out = out.add(SoftLabelStore.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
-        for (String tap : teacher.taps()) {
-            out = out.add(SoftLabelStore.featureColumn(tap), DataTypes.BinaryType, false);
+        for (org.apache.spark.sql.types.StructField f : SoftLabelStore.schema(teacher.taps(), teacher.members()).fields()) {
+            if (outputColumns().contains(f.name())) {
+                out = out.add(f);
+            }
         }
         return out;
     }
 
     /** The columns {@link #transform} adds: the logits, then one per feature tap. */
     public List<String> outputColumns() {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(SoftLabelStore.LOGITS),
-                teacher.taps().stream().map(SoftLabelStore::featureColumn)).toList();
+        List<String> out = new ArrayList<>();
+        out.add(SoftLabelStore.LOGITS);
+        teacher.taps().forEach(t -> out.add(SoftLabelStore.featureColumn(t)));
+        if (teacher.members() > 1) {
+            out.add(SoftLabelStore.MEMBER_LOGITS);
+        }
+        return out;
     }
 
     @Override

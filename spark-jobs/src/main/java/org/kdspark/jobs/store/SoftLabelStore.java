@@ -62,6 +62,8 @@ public final class SoftLabelStore {
     public static final String LABEL = "label";
     public static final String IMAGE_HASH = "image_hash";
     public static final String LOGITS = "logits";
+    /** An ensemble's column: each teacher's raw logits, in the order of the provenance's {@code details.teachers}. */
+    public static final String MEMBER_LOGITS = "member_logits";
     public static final String FEATURE_PREFIX = "feature_";
 
     private SoftLabelStore() {
@@ -162,10 +164,20 @@ public final class SoftLabelStore {
 
     /** The store's columns for {@code taps}, in stored order. */
     public static Column[] columns(List<String> taps) {
-        return java.util.Arrays.stream(schema(taps).fieldNames()).map(functions::col).toArray(Column[]::new);
+        return columns(taps, 1);
+    }
+
+    /** The store's columns for {@code taps} and {@code teachers} teachers (an ensemble's {@value #MEMBER_LOGITS} last). */
+    public static Column[] columns(List<String> taps, int teachers) {
+        return java.util.Arrays.stream(schema(taps, teachers).fieldNames()).map(functions::col).toArray(Column[]::new);
     }
 
     public static StructType schema(List<String> taps) {
+        return schema(taps, 1);
+    }
+
+    /** The store's schema; an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS} after the taps. */
+    public static StructType schema(List<String> taps, int teachers) {
         StructType s = new StructType()
                 .add(ID, StringType, false)
                 .add(SPLIT, StringType, false)
@@ -174,6 +186,9 @@ public final class SoftLabelStore {
                 .add(LOGITS, DataTypes.createArrayType(FloatType, false), false);
         for (String tap : taps) {
             s = s.add(featureColumn(tap), BinaryType, false);
+        }
+        if (teachers > 1) {
+            s = s.add(MEMBER_LOGITS, DataTypes.createArrayType(DataTypes.createArrayType(FloatType, false), false), false);
         }
         return s;
     }

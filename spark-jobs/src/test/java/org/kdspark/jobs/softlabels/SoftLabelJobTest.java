@@ -150,6 +150,90 @@ class SoftLabelJobTest {
     }
 
     @Test
+    void anEnsembleOfDl4jAndOnnxTeachersStoresTheMeanAndEachTeachersLogits() {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        KdConfig.Teacher t = new KdConfig.Teacher();
+        t.architecture = "cnn-small";
+        t.seed = 2;
+        ComputationGraph second = Models.teacher(t, SPEC, 4);
+        String secondZip = dir.resolve("second.zip").toUri().toString();
+        files.writeBytes(secondZip, ModelFiles.toZip(second, Provenance.of("teacher", 1, "test"), false));
+        String secondOnnx = dir.resolve("second.onnx").toString();
+        org.kdspark.jobs.onnx.OnnxModelExport.run(spark, layout, secondZip, secondOnnx, List.of());
+
+        KdConfig ensemble = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        ensemble.softLabels.ensembleTeachers = List.of(secondZip, secondOnnx);
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, ensemble, layout);
+        assertEquals(40, r.labelled(), "an ensemble is a version of its own");
+        StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
+        assertEquals("mean_logits", version.provenance().details().get("ensemble"));
+        assertEquals(3, ((List<?>) version.provenance().details().get("teachers")).size());
+
+        Row image = spark.read().parquet(layout.images()).orderBy(ImageTable.ID).collectAsList().get(7);
+        INDArray input = SPEC.toInput(image.getAs(ImageTable.PIXELS), 0, 1);
+        float[] z1 = GraphOutputs.activations(teacher, input, List.of(GraphOutputs.LOGITS))[0].data().asFloat();
+        float[] z2 = GraphOutputs.activations(second, input, List.of(GraphOutputs.LOGITS))[0].data().asFloat();
+        Row stored = version.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo((String) image.getAs(ImageTable.ID)))
+                .first();
+        List<Float> logits = stored.getList(stored.fieldIndex(SoftLabelStore.LOGITS));
+        List<scala.collection.Seq<Float>> members = stored.getList(stored.fieldIndex(SoftLabelStore.MEMBER_LOGITS));
+        assertEquals(3, members.size());
+        for (int c = 0; c < 4; c++) {
+            assertEquals(z1[c], members.get(0).apply(c), 1e-5, "the run's teacher");
+            assertEquals(z2[c], members.get(1).apply(c), 1e-5, "the second teacher in DL4J");
+            assertEquals(z2[c], members.get(2).apply(c), 1e-4, "the second teacher's ONNX export");
+            assertEquals((z1[c] + 2 * z2[c]) / 3, logits.get(c), 1e-4, "the mean of the logits");
+        }
+
+        // mean of probabilities: softmax of the stored logits is the members' mean softmax
+        KdConfig probs = ConfigLoader.parse(ConfigLoader.toYaml(ensemble), "test");
+        probs.softLabels.ensembleTeachers = List.of(secondZip);
+        probs.softLabels.ensemble = "mean_probs";
+        SoftLabelJob.run(spark, probs, layout);
+        StoreVersion probsVersion = SoftLabelStore.open(spark, layout.softLabels());
+        Row p = probsVersion.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo((String) image.getAs(ImageTable.ID)))
+                .first();
+        List<Float> mixed = p.getList(p.fieldIndex(SoftLabelStore.LOGITS));
+        double[] q1 = softmax(z1);
+        double[] q2 = softmax(z2);
+        float[] m = new float[4];
+        for (int c = 0; c < 4; c++) {
+            m[c] = mixed.get(c);
+        }
+        double[] q = softmax(m);
+        for (int c = 0; c < 4; c++) {
+            assertEquals((q1[c] + q2[c]) / 2, q[c], 1e-5, "mean probability of class " + c);
+        }
+
+        KdConfig wrong = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        KdConfig.Teacher w = new KdConfig.Teacher();
+        w.architecture = "cnn-small";
+        String wrongZip = dir.resolve("wrong.zip").toUri().toString();
+        files.writeBytes(wrongZip, ModelFiles.toZip(Models.teacher(w, SPEC, 7), Provenance.of("teacher", 1, "test"), false));
+        wrong.softLabels.ensembleTeachers = List.of(wrongZip);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, wrong, layout));
+        assertTrue(e.getMessage().contains("ensemble_teachers") && e.getMessage().contains("wrong.zip") && e.getMessage().contains("7 classes"),
+                e.getMessage());
+    }
+
+    private static double[] softmax(float[] z) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : z) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] out = new double[z.length];
+        for (int i = 0; i < z.length; i++) {
+            out[i] = Math.exp(z[i] - max);
+            sum += out[i];
+        }
+        for (int i = 0; i < z.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    @Test
     void aLogitsEncodingForATapOrAnEncodingThatDoesNotFitIsRefusedNamingTheKey() {
         RuntimeException topk = assertThrows(RuntimeException.class, () -> ConfigLoader.load(null, List.of("dataset.path=x",
                 "soft_labels.feature_taps=[block2]", "soft_labels.tap_encodings={block2: 'topk:3', block9: float16}")));
