@@ -111,6 +111,15 @@ public final class KdConfig {
         public List<String> ensembleTeachers = new ArrayList<>();
         /** How an ensemble combines its teachers: {@code mean_logits} or {@code mean_probs} (log of the mean softmax). */
         public String ensemble = "mean_logits";
+        /**
+         * Augmented views labelled per training image besides the image itself (FKD): each a horizontal flip (if
+         * {@link #viewFlip}) and a shift of up to {@link #viewShift} pixels, drawn from {@link #viewSeed}; 0 = none.
+         * The student then trains each epoch on one labelled view per image.
+         */
+        public int views = 0;
+        public int viewShift = 2;
+        public boolean viewFlip = false;
+        public long viewSeed = 11;
     }
 
     /** The soft-label backends. */
@@ -200,6 +209,9 @@ public final class KdConfig {
         require(p, softLabels.ensembleTeachers != null, "soft_labels.ensemble_teachers", "must be a list of model URIs (may be empty)", null);
         require(p, List.of("mean_logits", "mean_probs").contains(softLabels.ensemble), "soft_labels.ensemble",
                 "must be one of [mean_logits, mean_probs]", softLabels.ensemble);
+        require(p, softLabels.views >= 0 && softLabels.views <= 64, "soft_labels.views", "must be in [0, 64] (0 = no augmented views)",
+                softLabels.views);
+        require(p, softLabels.viewShift >= 0, "soft_labels.view_shift", "must be >= 0 pixels", softLabels.viewShift);
         require(p, softLabels.tapEncodings != null, "soft_labels.tap_encodings", "must be a map of tap to encoding (may be empty)", null);
         if (softLabels.tapEncodings != null) {
             softLabels.tapEncodings.forEach((tap, encoding) -> {

@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.kd.data.ImageView;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.method.Minibatch;
 import org.kdspark.kd.method.Objective;
@@ -39,6 +40,7 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
     private final Objective objective;
     private final TeacherShapes shapes;
     private final List<SoftLabelStore.Signal> signals;
+    private final boolean views;
 
     /**
      * @param signals the store signals carried by the rows, in column order from {@link #FIRST_SIGNAL}: those the
@@ -46,12 +48,22 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
      */
     public MinibatchBuilder(InputSpec spec, int numClasses, int batchSize, Objective objective, TeacherShapes shapes,
             List<SoftLabelStore.Signal> signals) {
+        this(spec, numClasses, batchSize, objective, shapes, signals, false);
+    }
+
+    /**
+     * @param views the rows end with the {@link SoftLabelStore#VIEW_COLUMNS} of an augmented view: the image is
+     *              rebuilt as that view ({@link ImageView}) before it goes into the minibatch
+     */
+    public MinibatchBuilder(InputSpec spec, int numClasses, int batchSize, Objective objective, TeacherShapes shapes,
+            List<SoftLabelStore.Signal> signals, boolean views) {
         this.spec = spec;
         this.numClasses = numClasses;
         this.batchSize = batchSize;
         this.objective = objective;
         this.shapes = shapes;
         this.signals = List.copyOf(signals);
+        this.views = views;
     }
 
     @Override
@@ -87,7 +99,12 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
         }
         for (int i = 0; i < n; i++) {
             Row r = batch.get(i);
-            System.arraycopy((byte[]) r.get(PIXELS), 0, pixels, i * values, values);
+            byte[] image = (byte[]) r.get(PIXELS);
+            if (views) {
+                int v = FIRST_SIGNAL + signals.size();
+                image = new ImageView(r.getInt(v), r.getInt(v + 1), r.getInt(v + 2), r.getBoolean(v + 3)).apply(image, spec);
+            }
+            System.arraycopy(image, 0, pixels, i * values, values);
             classes[i] = r.getInt(LABEL);
             for (int j = 0; j < signals.size(); j++) {
                 SoftLabelStore.Signal s = signals.get(j);

@@ -31,7 +31,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signals, TeacherShapes teacherShapes, Provenance imagesProvenance,
         int numClasses, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, LabeledImages validation, TableImages.Collected test,
-        float[] teacherTestLogits) implements AutoCloseable {
+        float[] teacherTestLogits, int views) implements AutoCloseable {
 
     /** Salt of the validation split: the same images are held out whatever the student, method or seed. */
     private static final String VALIDATION_SALT = "kd-validation";
@@ -60,12 +60,16 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
         int numClasses = store.numClasses();
         Dataset<Row> images = spark.read().parquet(layout.images());
         Dataset<Row> labels = store.labelsFor(spark, images);
+        // a store with augmented views: every labelled view of each training image, its parameters in the last columns
+        int views = store.views();
+        Dataset<Row> trainLabels = views > 0 ? store.labelsWithViews(spark, images) : labels;
+        List<String> viewColumns = views > 0 ? SoftLabelStore.VIEW_COLUMNS : List.of();
         Dataset<Row> all = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
-                .join(labels.select(signalColumns(signals, SoftLabelStore.ID)), ImageTable.ID)
-                .select(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL))
+                .join(trainLabels.select(withViews(signalColumns(signals, SoftLabelStore.ID), viewColumns)), ImageTable.ID)
+                .select(withViews(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL), viewColumns))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            long covered = all.count();
+            long covered = views > 0 ? all.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : all.count();
             long imageRows = imagesProvenance.counts().getOrDefault("train", covered);
             if (covered != imageRows) {
                 throw new IllegalStateException("the soft-label store covers " + covered + " of " + imageRows
@@ -81,8 +85,9 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
             }
             TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
             float[] teacherTestLogits = Evaluation.teacherLogits(labels, test.ids(), numClasses);
+            long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
             return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, all, train,
-                    train.count(), validation, test, teacherTestLogits);
+                    trainExamples, validation, test, teacherTestLogits, views);
         } catch (RuntimeException e) {
             all.unpersist();
             throw e;
@@ -95,17 +100,29 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
 
     /** The builder of this data's minibatches for {@code objective}. */
     public MinibatchBuilder builder(Objective objective, int batchSize) {
-        return new MinibatchBuilder(spec(), numClasses, batchSize, objective, teacherShapes, signals);
+        return new MinibatchBuilder(spec(), numClasses, batchSize, objective, teacherShapes, signals, views > 0);
     }
 
-    /** The minibatches of {@code epoch}, dealt to {@code workers} partitions: see {@link DistillJob#minibatches}. */
+    /**
+     * The minibatches of {@code epoch}, dealt to {@code workers} partitions: see {@link DistillJob#minibatches}. With
+     * augmented views, each image contributes one of its labelled views, chosen by (seed, epoch, id).
+     */
     public JavaRDD<MultiDataSet> minibatches(long seed, int epoch, int workers, MinibatchBuilder builder) {
-        return DistillJob.minibatches(train, seed, epoch, workers, builder);
+        Dataset<Row> epochRows = views == 0 ? train : train.filter(functions.col(SoftLabelStore.VIEW).equalTo(functions.pmod(
+                functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch), functions.lit("view")),
+                functions.lit((long) views + 1)).cast("int")));
+        return DistillJob.minibatches(epochRows, seed, epoch, workers, builder);
     }
 
     @Override
     public void close() {
         persisted.unpersist();
+    }
+
+    private static Column[] withViews(Column[] columns, List<String> viewColumns) {
+        List<Column> out = new ArrayList<>(List.of(columns));
+        viewColumns.forEach(c -> out.add(functions.col(c)));
+        return out.toArray(Column[]::new);
     }
 
     /** The {@code leading} columns followed by the signals' store columns, in order: the rows MinibatchBuilder reads. */

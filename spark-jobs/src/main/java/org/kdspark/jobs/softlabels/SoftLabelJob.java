@@ -123,7 +123,10 @@ public final class SoftLabelJob {
             }
             versionSha = org.kdspark.jobs.config.ConfigHash.ofText(key + ";" + config.softLabels.ensemble);
         }
-        StoreWriter store = StoreWriter.open(spark, layout.softLabels(), versionSha, StoreWriter.signalsKey(spec, classes, logits, features));
+        KdConfig.SoftLabels sl = config.softLabels;
+        Map<String, Object> views = sl.views == 0 ? Map.of()
+                : Map.of("count", sl.views, "max_shift", sl.viewShift, "flip", sl.viewFlip, "seed", sl.viewSeed);
+        StoreWriter store = StoreWriter.open(spark, layout.softLabels(), versionSha, StoreWriter.signalsKey(spec, classes, logits, features, views));
         Dataset<Row> hashed = SoftLabelStore.withImageHash(table)
                 .select(ImageTable.ID, ImageTable.SPLIT, ImageTable.LABEL, SoftLabelStore.IMAGE_HASH, ImageTable.PIXELS);
         Dataset<Row> done = store.labelled();
@@ -159,13 +162,19 @@ public final class SoftLabelJob {
                     .withDetail("input_spec", spec.toString())
                     .withDetail("logits", logits)
                     .withDetail("features", features);
+            if (!views.isEmpty()) {
+                provenance = provenance.withDetail("views", views);
+            }
             if (!extra.isEmpty()) {
                 provenance = provenance.withInput("ensemble_key", versionSha)
                         .withDetail("teachers", teachers)
                         .withDetail("ensemble", config.softLabels.ensemble);
             }
             try {
-                store.append(labeler.transform(todo).select(SoftLabelStore.columns(taps, teacher.members())), provenance, todoRows, start);
+                Dataset<Row> toLabel = sl.views == 0 ? todo : Views.expand(todo, spec, sl.views, sl.viewSeed, sl.viewShift, sl.viewFlip);
+                long expectedRows = todoRows + (long) sl.views * todoCounts.getOrDefault(ImageTable.TRAIN, 0L);
+                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0)), provenance,
+                        expectedRows, start);
             } finally {
                 labeler.teacher().release();
             }

@@ -182,7 +182,7 @@ public final class TeacherLabeler extends Transformer {
                         + "drop or rename it first");
             }
         }
-        for (org.apache.spark.sql.types.StructField f : SoftLabelStore.schema(teacher.taps(), teacher.members()).fields()) {
+        for (org.apache.spark.sql.types.StructField f : SoftLabelStore.schema(teacher.taps(), teacher.members(), false).fields()) {
             if (outputColumns().contains(f.name())) {
                 out = out.add(f);
             }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.codec.ColumnEncoding;
+import org.kdspark.kd.data.ImageView;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.provenance.Provenance;
 
@@ -64,6 +65,12 @@ public final class SoftLabelStore {
     public static final String LOGITS = "logits";
     /** An ensemble's column: each teacher's raw logits, in the order of the provenance's {@code details.teachers}. */
     public static final String MEMBER_LOGITS = "member_logits";
+    /** Stores with augmented views: the view (0 = the image itself) and its parameters ({@link ImageView}). */
+    public static final String VIEW = "view";
+    public static final String VIEW_DX = "view_dx";
+    public static final String VIEW_DY = "view_dy";
+    public static final String VIEW_FLIP = "view_flip";
+    public static final List<String> VIEW_COLUMNS = List.of(VIEW, VIEW_DX, VIEW_DY, VIEW_FLIP);
     public static final String FEATURE_PREFIX = "feature_";
 
     private SoftLabelStore() {
@@ -164,20 +171,23 @@ public final class SoftLabelStore {
 
     /** The store's columns for {@code taps}, in stored order. */
     public static Column[] columns(List<String> taps) {
-        return columns(taps, 1);
+        return columns(taps, 1, false);
     }
 
-    /** The store's columns for {@code taps} and {@code teachers} teachers (an ensemble's {@value #MEMBER_LOGITS} last). */
-    public static Column[] columns(List<String> taps, int teachers) {
-        return java.util.Arrays.stream(schema(taps, teachers).fieldNames()).map(functions::col).toArray(Column[]::new);
+    /** The store's columns: see {@link #schema(List, int, boolean)}. */
+    public static Column[] columns(List<String> taps, int teachers, boolean views) {
+        return java.util.Arrays.stream(schema(taps, teachers, views).fieldNames()).map(functions::col).toArray(Column[]::new);
     }
 
     public static StructType schema(List<String> taps) {
-        return schema(taps, 1);
+        return schema(taps, 1, false);
     }
 
-    /** The store's schema; an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS} after the taps. */
-    public static StructType schema(List<String> taps, int teachers) {
+    /**
+     * The store's schema: an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS} after the taps, a store with
+     * augmented {@code views} the {@link #VIEW_COLUMNS} last.
+     */
+    public static StructType schema(List<String> taps, int teachers, boolean views) {
         StructType s = new StructType()
                 .add(ID, StringType, false)
                 .add(SPLIT, StringType, false)
@@ -189,6 +199,10 @@ public final class SoftLabelStore {
         }
         if (teachers > 1) {
             s = s.add(MEMBER_LOGITS, DataTypes.createArrayType(DataTypes.createArrayType(FloatType, false), false), false);
+        }
+        if (views) {
+            s = s.add(VIEW, IntegerType, false).add(VIEW_DX, IntegerType, false).add(VIEW_DY, IntegerType, false)
+                    .add(VIEW_FLIP, DataTypes.BooleanType, false);
         }
         return s;
     }

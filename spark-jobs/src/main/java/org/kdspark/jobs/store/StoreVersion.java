@@ -46,11 +46,24 @@ public record StoreVersion(String root, String name, StoreManifest.VersionEntry 
 
     /**
      * The rows labelling the images of {@code images} (an image table) as they are now: same id and same pixels (the
-     * {@link SoftLabelStore#IMAGE_HASH} of an image whose file changed no longer matches). At most one row per image.
+     * {@link SoftLabelStore#IMAGE_HASH} of an image whose file changed no longer matches). At most one row per image:
+     * in a store with augmented views, the image's own (view 0).
      */
     public Dataset<Row> labelsFor(SparkSession spark, Dataset<Row> images) {
+        Dataset<Row> all = labelsWithViews(spark, images);
+        return views() > 0 ? all.filter(org.apache.spark.sql.functions.col(SoftLabelStore.VIEW).equalTo(0)) : all;
+    }
+
+    /** As {@link #labelsFor}, with every augmented view of each image ({@link #views()} + 1 rows per training image). */
+    public Dataset<Row> labelsWithViews(SparkSession spark, Dataset<Row> images) {
         Dataset<Row> labels = read(spark);
         Dataset<Row> current = SoftLabelStore.withImageHash(images).select(SoftLabelStore.ID, SoftLabelStore.IMAGE_HASH);
         return labels.join(current, SoftLabelStore.sameImage(labels, current), "left_semi");
+    }
+
+    /** Augmented views per training image besides the image itself (0: a store without views). */
+    public int views() {
+        Object v = provenance.details().get("views");
+        return v instanceof Map<?, ?> m ? ((Number) m.get("count")).intValue() : 0;
     }
 }

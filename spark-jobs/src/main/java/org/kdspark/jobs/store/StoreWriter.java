@@ -55,11 +55,20 @@ public final class StoreWriter {
      * classes, and each stored signal's column, shape and encoding.
      */
     public static String signalsKey(InputSpec spec, List<?> classes, Map<String, Object> logits, Map<String, Object> features) {
+        return signalsKey(spec, classes, logits, features, Map.of());
+    }
+
+    /** As {@link #signalsKey(InputSpec, List, Map, Map)}, for a store with augmented {@code views} (empty: none). */
+    public static String signalsKey(InputSpec spec, List<?> classes, Map<String, Object> logits, Map<String, Object> features,
+            Map<String, Object> views) {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("input_spec", spec.toString());
         key.put("classes", classes);
         key.put("logits", logits);
         key.put("features", features);
+        if (!views.isEmpty()) {
+            key.put("views", views);
+        }
         return ConfigHash.ofValue(key);
     }
 

@@ -91,6 +91,39 @@ class DistillMethodsTest {
     @Test
     void attentionTransferReadsTheTeachersAttentionMapStraightFromACompactStore(@TempDir Path other) throws Exception {
         // the same image table and teacher, labelled into a store that keeps block2 as its attention map only
+        RunLayout compact = copyOfImagesAndTeacher(other);
+        KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
+                List.of("output=" + other.toUri(), "dataset.train_limit=2000", "dataset.test_limit=500", "teacher.epochs=1",
+                        "soft_labels.feature_taps=[block2]", "soft_labels.tap_encodings={block2: attention}", "distill.epochs=2",
+                        "distill.method=at"));
+        SoftLabelJob.Result labelled = SoftLabelJob.run(spark, config, compact);
+        assertTrue(labelled.bytesPerRow() < 400, "logits and a 7x7 attention map, not a 64x7x7 map: " + labelled.bytesPerRow() + " B/row");
+
+        DistillJob.Result r = DistillJob.run(spark, config, compact, "at");
+
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy());
+    }
+
+    @Test
+    void theStudentTrainsOnTheAugmentedViewsTheTeacherLabelled(@TempDir Path other) throws Exception {
+        RunLayout augmented = copyOfImagesAndTeacher(other);
+        KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
+                List.of("output=" + other.toUri(), "dataset.train_limit=2000", "dataset.test_limit=500", "teacher.epochs=1",
+                        "soft_labels.feature_taps=[]", "soft_labels.views=2", "soft_labels.view_shift=2", "distill.epochs=2",
+                        "distill.method=kd"));
+        SoftLabelJob.Result labelled = SoftLabelJob.run(spark, config, augmented);
+        assertEquals(2000 * 3 + 500, labelled.rows());
+
+        DistillJob.Result r = DistillJob.run(spark, config, augmented, "kd-views");
+
+        assertEquals(2000, r.trainExamples(), "one view per image and epoch");
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy());
+    }
+
+    /** A run directory under {@code other} with this class's image table and teacher (and no store). */
+    private static RunLayout copyOfImagesAndTeacher(Path other) throws java.io.IOException {
         for (String part : List.of("images", "teacher")) {
             try (var files = Files.walk(dir.resolve(part))) {
                 for (Path f : files.toList()) {
@@ -103,18 +136,7 @@ class DistillMethodsTest {
                 }
             }
         }
-        RunLayout compact = new RunLayout(other.toUri().toString());
-        KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
-                List.of("output=" + other.toUri(), "dataset.train_limit=2000", "dataset.test_limit=500", "teacher.epochs=1",
-                        "soft_labels.feature_taps=[block2]", "soft_labels.tap_encodings={block2: attention}", "distill.epochs=2",
-                        "distill.method=at"));
-        SoftLabelJob.Result labelled = SoftLabelJob.run(spark, config, compact);
-        assertTrue(labelled.bytesPerRow() < 400, "logits and a 7x7 attention map, not a 64x7x7 map: " + labelled.bytesPerRow() + " B/row");
-
-        DistillJob.Result r = DistillJob.run(spark, config, compact, "at");
-
-        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "loss did not decrease: " + r.history());
-        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy());
+        return new RunLayout(other.toUri().toString());
     }
 
     @Test

@@ -216,6 +216,41 @@ class SoftLabelJobTest {
                 e.getMessage());
     }
 
+    @Test
+    void augmentedViewsAreLabelledWithTheirParametersAndReadersSeeOneRowPerImage() {
+        KdConfig augmented = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        augmented.softLabels.views = 2;
+        augmented.softLabels.viewShift = 2;
+        augmented.softLabels.viewFlip = true;
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, augmented, layout);
+        StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
+        long train = spark.read().parquet(layout.images()).filter("split = 'train'").count();
+        assertEquals(40 + 2 * train, r.rows(), "views 1 and 2 of every training image, besides the images themselves");
+        assertEquals(2, version.views());
+        Dataset<Row> images = spark.read().parquet(layout.images());
+        assertEquals(40, version.labelsFor(spark, images).count(), "one row per image for readers that want the image itself");
+        assertEquals(40 + 2 * train, version.labelsWithViews(spark, images).count());
+
+        Row image = images.filter("split = 'train'").orderBy(ImageTable.ID).first();
+        String id = image.getAs(ImageTable.ID);
+        List<Row> rows = version.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo(id))
+                .orderBy(SoftLabelStore.VIEW).collectAsList();
+        assertEquals(3, rows.size());
+        for (Row row : rows) {
+            int v = row.getAs(SoftLabelStore.VIEW);
+            org.kdspark.kd.data.ImageView view = org.kdspark.kd.data.ImageView.of(11, id, v, 2, true);
+            assertEquals(List.of(view.dx(), view.dy(), view.flip()),
+                    List.of(row.getAs(SoftLabelStore.VIEW_DX), row.getAs(SoftLabelStore.VIEW_DY), row.getAs(SoftLabelStore.VIEW_FLIP)));
+            byte[] pixels = view.apply(image.getAs(ImageTable.PIXELS), SPEC);
+            float[] expected = GraphOutputs.activations(teacher, SPEC.toInput(pixels, 0, 1), List.of(GraphOutputs.LOGITS))[0].data().asFloat();
+            List<Float> logits = row.getList(row.fieldIndex(SoftLabelStore.LOGITS));
+            for (int c = 0; c < 4; c++) {
+                assertEquals(expected[c], logits.get(c), 1e-5, "view " + v + " is labelled from its own pixels");
+            }
+        }
+        assertEquals(0, SoftLabelJob.run(spark, augmented, layout).labelled(), "views are part of the version: nothing to redo");
+    }
+
     private static double[] softmax(float[] z) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : z) {
