@@ -28,16 +28,22 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * {@code ComputationGraph.fit} loop in this JVM, whose ND4J uses every core.
  *
  * <p>Spark's time is the whole epoch as the distill job spends it: dealing and sorting rows, building minibatches,
- * fitting, averaging. The plain loop's minibatches are built before its clock starts (the same minibatches, in one
+ * fitting, averaging. The plain loop's minibatches are built before its clock starts (the same rows, in one
  * partition): it is the strongest single-JVM baseline, data already in memory. Evaluation is outside both clocks.
- * With {@code averagingFrequencies} the Spark trainer runs once per frequency; the first is the headline figure.
+ *
+ * <p>The plain loop's default minibatch is the Spark run's global one, {@code workers * batch_size_per_worker}: what
+ * one synchronous step of data-parallel training sees, and the comparison in which parameter averaging at frequency 1
+ * would equal the plain loop. Other sizes (the per-worker batch, say, which takes {@code workers} times the steps per
+ * epoch) are measured alongside with {@code localBatchSizes}. With {@code averagingFrequencies} the Spark trainer runs
+ * once per frequency. The first of each list is the headline figure.
  */
 public final class DistillBench {
 
     private DistillBench() {
     }
 
-    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, int epochs, List<Integer> averagingFrequencies) {
+    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, int epochs, List<Integer> averagingFrequencies,
+            List<Integer> localBatchSizes) {
         IngestJob.run(spark, config, layout);
         TeacherJob.run(spark, config, layout);
         SoftLabelJob.run(spark, config, layout);
@@ -71,41 +77,55 @@ public final class DistillBench {
                         (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
             }
 
-            ComputationGraph local = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
-            double localSeconds = 0;
-            double prepareSeconds = 0;
-            for (int epoch = 1; epoch <= epochs; epoch++) {
-                long p0 = System.nanoTime();
-                List<MultiDataSet> batches = data.minibatches(d.seed, epoch, 1, builder).collect();
-                prepareSeconds += (System.nanoTime() - p0) / 1e9;
-                local.setLearningRate(schedule.rate(epoch));
-                long t0 = System.nanoTime();
-                for (MultiDataSet batch : batches) {
-                    local.fit(batch);
+            List<Integer> batchSizes = localBatchSizes.isEmpty() ? List.of(workers * d.batchSizePerWorker) : localBatchSizes;
+            List<Map<String, Object>> localRuns = new ArrayList<>();
+            for (int batchSize : batchSizes) {
+                MinibatchBuilder localBuilder = data.builder(objective, batchSize);
+                ComputationGraph local = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
+                double seconds = 0;
+                double prepareSeconds = 0;
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    long p0 = System.nanoTime();
+                    List<MultiDataSet> batches = data.minibatches(d.seed, epoch, 1, localBuilder).collect();
+                    prepareSeconds += (System.nanoTime() - p0) / 1e9;
+                    local.setLearningRate(schedule.rate(epoch));
+                    long t0 = System.nanoTime();
+                    for (MultiDataSet batch : batches) {
+                        local.fit(batch);
+                    }
+                    seconds += (System.nanoTime() - t0) / 1e9;
                 }
-                localSeconds += (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("batch_size", batchSize);
+                r.put("seconds", seconds);
+                r.put("minibatch_prepare_seconds", prepareSeconds);
+                r.put("examples_per_s", examples / seconds);
+                r.put("accuracy", Evaluation.evaluate(local, data.test().images(), null).accuracy());
+                r.put("params", local.numParams());
+                localRuns.add(r);
+                System.out.printf(Locale.ROOT, "bench distill: plain fit (batch %d) %.0f ex/s, test accuracy %.4f%n", batchSize,
+                        (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
             }
-            double localAccuracy = Evaluation.evaluate(local, data.test().images(), null).accuracy();
-            System.out.printf(Locale.ROOT, "bench distill: plain fit %.0f ex/s, test accuracy %.4f%n", examples / localSeconds, localAccuracy);
 
             Map<String, Object> head = sparkRuns.get(0);
+            Map<String, Object> localHead = localRuns.get(0);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("spark_examples_per_s", head.get("examples_per_s"));
-            out.put("local_examples_per_s", examples / localSeconds);
-            out.put("ratio", (Double) head.get("examples_per_s") / (examples / localSeconds));
+            out.put("local_examples_per_s", localHead.get("examples_per_s"));
+            out.put("ratio", (Double) head.get("examples_per_s") / (Double) localHead.get("examples_per_s"));
             out.put("spark_accuracy", head.get("accuracy"));
-            out.put("local_accuracy", localAccuracy);
+            out.put("local_accuracy", localHead.get("accuracy"));
             out.put("averaging_frequency", head.get("averaging_frequency"));
+            out.put("local_batch_size", localHead.get("batch_size"));
             out.put("spark_runs", sparkRuns);
-            out.put("local_seconds", localSeconds);
-            out.put("local_minibatch_prepare_seconds", prepareSeconds);
+            out.put("local_runs", localRuns);
             out.put("epochs", epochs);
             out.put("train_examples", data.trainExamples());
             out.put("workers", workers);
             out.put("master", spark.sparkContext().master());
             out.put("batch_size_per_worker", d.batchSizePerWorker);
             out.put("student", d.student);
-            out.put("student_params", local.numParams());
+            out.put("student_params", localHead.get("params"));
             out.put("objective", objective.toString());
             out.put("cores", Runtime.getRuntime().availableProcessors());
             return out;
@@ -124,10 +144,14 @@ public final class DistillBench {
             md.append(String.format(Locale.ROOT, "| Spark parameter averaging | %s | %.0f | %.2f%% |%n", run.get("averaging_frequency"),
                     (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
         }
-        md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM | - | %.0f | %.2f%% |%n%n",
-                (Double) r.get("local_examples_per_s"), 100 * (Double) r.get("local_accuracy")));
-        md.append(String.format(Locale.ROOT, "ratio (Spark / plain) %.3f; accuracy difference %+.2f points%n", (Double) r.get("ratio"),
-                100 * ((Double) r.get("spark_accuracy") - (Double) r.get("local_accuracy"))));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> localRuns = (List<Map<String, Object>>) r.get("local_runs");
+        for (Map<String, Object> run : localRuns) {
+            md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM, batch %s | - | %.0f | %.2f%% |%n", run.get("batch_size"),
+                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
+        }
+        md.append(String.format(Locale.ROOT, "%nratio (Spark / plain at batch %s) %.3f; accuracy difference %+.2f points%n", r.get("local_batch_size"),
+                (Double) r.get("ratio"), 100 * ((Double) r.get("spark_accuracy") - (Double) r.get("local_accuracy"))));
         return md.toString();
     }
 }

@@ -124,6 +124,11 @@ final class BenchCommands {
                 description = "Spark runs, one per averaging frequency; the first is the headline (default: distill.averaging_frequency).")
         List<Integer> frequencies;
 
+        @Option(names = "--local-batch-sizes", split = ",", paramLabel = "B",
+                description = "Plain-loop runs, one per minibatch size; the first is the headline (default: the Spark run's global batch, "
+                        + "workers x distill.batch_size_per_worker).")
+        List<Integer> localBatchSizes;
+
         @Override
         String job() {
             return "bench-distill";
@@ -135,7 +140,7 @@ final class BenchCommands {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--epochs must be >= 1, is " + epochs);
             }
             List<Integer> chosen = frequencies != null ? frequencies : List.of(config.distill.averagingFrequency);
-            Map<String, Object> r = DistillBench.run(spark, config, layout, epochs, chosen);
+            Map<String, Object> r = DistillBench.run(spark, config, layout, epochs, chosen, localBatchSizes != null ? localBatchSizes : List.of());
             try {
                 writeJson(json, r);
             } catch (IOException e) {
