@@ -11,7 +11,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.LearningRateSchedule;
 import org.kdspark.jobs.distill.MinibatchBuilder;
-import org.kdspark.jobs.distill.ParameterAveragingTrainer;
+import org.kdspark.jobs.distill.EpochTrainer;
 import org.kdspark.jobs.distill.TrainingData;
 import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.ingest.IngestJob;
@@ -42,8 +42,16 @@ public final class DistillBench {
     private DistillBench() {
     }
 
-    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, int epochs, List<Integer> averagingFrequencies,
-            List<Integer> localBatchSizes) {
+    /**
+     * What to run: {@code epochs} each way; a Spark run per trainer ({@code distill.trainer} values) and averaging
+     * frequency; a plain-loop run per minibatch size (empty: the Spark run's global batch). The first of each list is
+     * the headline.
+     */
+    public record Options(int epochs, List<String> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes) {
+    }
+
+    public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, Options options) {
+        int epochs = options.epochs();
         IngestJob.run(spark, config, layout);
         TeacherJob.run(spark, config, layout);
         SoftLabelJob.run(spark, config, layout);
@@ -57,27 +65,30 @@ public final class DistillBench {
             long examples = data.trainExamples() * epochs;
 
             List<Map<String, Object>> sparkRuns = new ArrayList<>();
-            for (int frequency : averagingFrequencies) {
-                ComputationGraph student = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
-                ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
-                        new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, d.seed));
-                long t0 = System.nanoTime();
-                for (int epoch = 1; epoch <= epochs; epoch++) {
-                    trainer.network().setLearningRate(schedule.rate(epoch));
-                    trainer.fitEpoch(data.minibatches(d.seed, epoch, workers, builder), epoch);
+            for (String kind : options.trainers()) {
+                for (int frequency : options.averagingFrequencies()) {
+                    ComputationGraph student = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
+                    EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
+                            new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, d.seed));
+                    long t0 = System.nanoTime();
+                    for (int epoch = 1; epoch <= epochs; epoch++) {
+                        trainer.network().setLearningRate(schedule.rate(epoch));
+                        trainer.fitEpoch(data.minibatches(d.seed, epoch, workers, builder), epoch);
+                    }
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("trainer", kind);
+                    r.put("averaging_frequency", frequency);
+                    r.put("seconds", seconds);
+                    r.put("examples_per_s", examples / seconds);
+                    r.put("accuracy", Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy());
+                    sparkRuns.add(r);
+                    System.out.printf(Locale.ROOT, "bench distill: spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n", kind,
+                            frequency, (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
                 }
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("averaging_frequency", frequency);
-                r.put("seconds", seconds);
-                r.put("examples_per_s", examples / seconds);
-                r.put("accuracy", Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy());
-                sparkRuns.add(r);
-                System.out.printf(Locale.ROOT, "bench distill: spark (averaging every %d) %.0f ex/s, test accuracy %.4f%n", frequency,
-                        (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
             }
 
-            List<Integer> batchSizes = localBatchSizes.isEmpty() ? List.of(workers * d.batchSizePerWorker) : localBatchSizes;
+            List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker) : options.localBatchSizes();
             List<Map<String, Object>> localRuns = new ArrayList<>();
             for (int batchSize : batchSizes) {
                 MinibatchBuilder localBuilder = data.builder(objective, batchSize);
@@ -115,6 +126,7 @@ public final class DistillBench {
             out.put("ratio", (Double) head.get("examples_per_s") / (Double) localHead.get("examples_per_s"));
             out.put("spark_accuracy", head.get("accuracy"));
             out.put("local_accuracy", localHead.get("accuracy"));
+            out.put("trainer", head.get("trainer"));
             out.put("averaging_frequency", head.get("averaging_frequency"));
             out.put("local_batch_size", localHead.get("batch_size"));
             out.put("spark_runs", sparkRuns);
@@ -141,7 +153,8 @@ public final class DistillBench {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("spark_runs");
         for (Map<String, Object> run : runs) {
-            md.append(String.format(Locale.ROOT, "| Spark parameter averaging | %s | %.0f | %.2f%% |%n", run.get("averaging_frequency"),
+            md.append(String.format(Locale.ROOT, "| Spark parameter averaging, %s trainer | %s | %.0f | %.2f%% |%n", run.get("trainer"),
+                    run.get("averaging_frequency"),
                     (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
         }
         @SuppressWarnings("unchecked")
@@ -150,7 +163,7 @@ public final class DistillBench {
             md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM, batch %s | - | %.0f | %.2f%% |%n", run.get("batch_size"),
                     (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
         }
-        md.append(String.format(Locale.ROOT, "%nratio (Spark / plain at batch %s) %.3f; accuracy difference %+.2f points%n", r.get("local_batch_size"),
+        md.append(String.format(Locale.ROOT, "%nratio (Spark %s trainer / plain at batch %s) %.3f; accuracy difference %+.2f points%n", r.get("trainer"), r.get("local_batch_size"),
                 (Double) r.get("ratio"), 100 * ((Double) r.get("spark_accuracy") - (Double) r.get("local_accuracy"))));
         return md.toString();
     }

@@ -14,6 +14,7 @@ import org.kdspark.jobs.bench.InferenceBench;
 import org.kdspark.jobs.bench.MethodsBench;
 import org.kdspark.jobs.bench.SoftLabelBench;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.distill.EpochTrainer;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.provenance.Provenance;
@@ -124,6 +125,11 @@ final class BenchCommands {
                 description = "Spark runs, one per averaging frequency; the first is the headline (default: distill.averaging_frequency).")
         List<Integer> frequencies;
 
+        @Option(names = "--trainers", split = ",", paramLabel = "T",
+                description = "Spark trainers to run, each at every averaging frequency: barrier, dl4j; the first is the headline "
+                        + "(default: distill.trainer).")
+        List<String> trainers;
+
         @Option(names = "--local-batch-sizes", split = ",", paramLabel = "B",
                 description = "Plain-loop runs, one per minibatch size; the first is the headline (default: the Spark run's global batch, "
                         + "workers x distill.batch_size_per_worker).")
@@ -140,7 +146,15 @@ final class BenchCommands {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--epochs must be >= 1, is " + epochs);
             }
             List<Integer> chosen = frequencies != null ? frequencies : List.of(config.distill.averagingFrequency);
-            Map<String, Object> r = DistillBench.run(spark, config, layout, epochs, chosen, localBatchSizes != null ? localBatchSizes : List.of());
+            List<String> kinds = trainers != null ? trainers : List.of(config.distill.trainer);
+            for (String kind : kinds) {
+                if (!EpochTrainer.KINDS.contains(kind)) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--trainers: unknown trainer '" + kind + "', use "
+                            + EpochTrainer.KINDS);
+                }
+            }
+            Map<String, Object> r = DistillBench.run(spark, config, layout, new DistillBench.Options(epochs, kinds, chosen,
+                    localBatchSizes != null ? localBatchSizes : List.of()));
             try {
                 writeJson(json, r);
             } catch (IOException e) {

@@ -150,6 +150,11 @@ public final class KdConfig {
         public int batchSizePerWorker = 64;
         /** Minibatches each worker fits between two parameter averagings. */
         public int averagingFrequency = 8;
+        /**
+         * How the averaging runs: {@code barrier} (an epoch is one Spark barrier stage whose tasks exchange parameters
+         * with allGather) or {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging round).
+         */
+        public String trainer = org.kdspark.jobs.distill.EpochTrainer.BARRIER;
         public double learningRate = 2e-3;
         /**
          * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the
@@ -241,6 +246,8 @@ public final class KdConfig {
         require(p, distill.epochs > 0, "distill.epochs", "must be > 0", distill.epochs);
         require(p, distill.batchSizePerWorker > 0, "distill.batch_size_per_worker", "must be > 0", distill.batchSizePerWorker);
         require(p, distill.averagingFrequency > 0, "distill.averaging_frequency", "must be > 0", distill.averagingFrequency);
+        require(p, org.kdspark.jobs.distill.EpochTrainer.KINDS.contains(distill.trainer), "distill.trainer",
+                "must be one of " + org.kdspark.jobs.distill.EpochTrainer.KINDS, distill.trainer);
         require(p, retrain.model != null && retrain.model.matches("[A-Za-z0-9][A-Za-z0-9._-]*"), "retrain.model",
                 "must be a name of letters, digits, '.', '_' or '-'", retrain.model);
         require(p, retrain.minImprovement > -1 && retrain.minImprovement < 1, "retrain.min_improvement",

@@ -99,8 +99,8 @@ public final class DistillJob {
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
-            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, student,
-                    new ParameterAveragingTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
+            EpochTrainer trainer = EpochTrainer.create(d.trainer, jsc, student,
+                    new EpochTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
             MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
             LearningRateSchedule schedule = LearningRateSchedule.of(d);
             EarlyStopping early = new EarlyStopping(d.earlyStoppingPatience);

@@ -16,13 +16,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * <p>dl4j-spark is deprecated upstream and pinned at 1.0.0-M2; this is the only class that touches it, so
  * it can be replaced by averaging on Spark primitives without changing the jobs. Each worker fits
  * {@code averagingFrequency} minibatches of {@code batchSizePerWorker} examples, then the driver averages
- * parameters (and updater state) and broadcasts them back.
+ * parameters (and updater state) and broadcasts them back. Each averaging round is a Spark job of its own (a
+ * broadcast, a stage, a {@code treeAggregate}): {@link BarrierAveragingTrainer} runs an epoch as one stage instead.
  */
-public final class ParameterAveragingTrainer {
-
-    /** Trainer settings; see the distill section of the config. */
-    public record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed) {
-    }
+public final class ParameterAveragingTrainer implements EpochTrainer {
 
     private final JavaSparkContext jsc;
     private final Settings settings;
@@ -35,13 +32,13 @@ public final class ParameterAveragingTrainer {
     }
 
     /**
-     * One pass over {@code minibatches}, each element a minibatch of exactly {@code batchSizePerWorker}
-     * examples (the last of a partition may be smaller). Returns the mean training score of the pass.
+     * {@inheritDoc}
      *
      * <p>The training master splits the epoch's data into averaging rounds at random; its seed is derived from
      * (seed, epoch) and a fresh master serves each epoch, so the rounds are a function of the epoch alone and a run
      * resumed from a checkpoint trains exactly as an uninterrupted one.
      */
+    @Override
     public double fitEpoch(JavaRDD<MultiDataSet> minibatches, int epoch) {
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSizePerWorker())
                 .batchSizePerWorker(settings.batchSizePerWorker())
@@ -63,7 +60,7 @@ public final class ParameterAveragingTrainer {
         }
     }
 
-    /** The averaged network, held on the driver. */
+    @Override
     public ComputationGraph network() {
         return network;
     }
