@@ -28,6 +28,7 @@ import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -209,6 +210,31 @@ public final class SoftLabelJob {
                 written.name());
     }
 
+    /**
+     * Checks {@code soft_labels.teacher_model}, when set, against the images the config will ingest
+     * ({@code dataset.channels/height/width}), for a pipeline to fail before it ingests anything. The class count is
+     * known only from the image table: this job checks it when it runs. Returns the loaded teacher, or null.
+     */
+    public static TeacherModels.Teacher checkSuppliedTeacher(HadoopFiles files, KdConfig config) {
+        if (config.softLabels.teacherModel == null) {
+            return null;
+        }
+        InputSpec spec = new InputSpec(config.dataset.channels, config.dataset.height, config.dataset.width);
+        String uri = files.qualify(config.softLabels.teacherModel);
+        if (!files.exists(uri)) {
+            throw new IllegalArgumentException(TEACHER_MODEL_KEY + ": no model at " + uri);
+        }
+        try {
+            TeacherModels.Teacher teacher = TeacherModels.load(files.readBytes(uri), uri);
+            teacher.requireInput(spec);
+            checkTeacher(teacher.graph(), spec, List.of(), -1);
+            return teacher;
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage() != null && e.getMessage().startsWith(uri) ? e.getMessage() : uri + ": " + e.getMessage();
+            throw new IllegalArgumentException(TEACHER_MODEL_KEY + ": " + message, e);
+        }
+    }
+
     /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */
     private static TeacherBackend backend(SparkSession spark, Optional<OnnxTeachers.OnnxTeacher> onnx, byte[] zip, String sha, InputSpec spec,
             List<String> taps) {
@@ -237,7 +263,8 @@ public final class SoftLabelJob {
 
     /**
      * Runs the teacher once on a blank image of the table's shape and returns each tap's activation shape
-     * (without the batch dimension); fails with what to change when the teacher does not fit the data.
+     * (without the batch dimension); fails with what to change when the teacher does not fit the data
+     * ({@code numClasses} -1: any class count).
      */
     static Map<String, List<Long>> checkTeacher(ComputationGraph teacher, InputSpec spec, List<String> taps, int numClasses) {
         GraphOutputs.requireVertices(teacher, List.of(GraphOutputs.LOGITS), "teacher");
@@ -251,7 +278,7 @@ public final class SoftLabelJob {
                     + "; ingest with dataset.channels/height/width matching the teacher, or use a teacher built for " + spec, e);
         }
         long width = acts[0].length();
-        if (width != numClasses) {
+        if (numClasses >= 0 && width != numClasses) {
             throw new IllegalArgumentException("the teacher's logits have " + width + " classes but the image table has " + numClasses
                     + ": use a teacher trained on exactly these classes, in the table's order (or set dataset.path to a dataset of "
                     + width + " classes)");

@@ -189,6 +189,10 @@ class SuppliedTeacherJobTest {
         SoftLabelJob.Result again = SoftLabelJob.run(spark, keras, layout);
         assertEquals(0, again.labelled(), "same file, same images: nothing to label");
         assertEquals(r.version(), again.version());
+
+        // the report evaluates the teacher that labelled (the run has no teacher of its own)
+        org.kdspark.jobs.evaluate.Report.Content report = org.kdspark.jobs.evaluate.EvaluateJob.run(spark, keras, layout, Double.NaN, true);
+        assertEquals(3 * 3 * 4 + 4 + 13 * 13 * 4 * 10 + 10, report.teacherParams(), "the Keras model's conv and dense parameters");
     }
 
     @Test
@@ -263,6 +267,18 @@ class SuppliedTeacherJobTest {
         ConfigException both = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
                 List.of("dataset.path=x", "soft_labels.backend=onnx", "soft_labels.teacher_onnx=/t.onnx", "soft_labels.teacher_model=/t.zip")));
         assertContains(both, "soft_labels.teacher_model", "teacher_onnx", "only one");
+    }
+
+    @Test
+    void aPipelineWithASuppliedTeacherForOtherImagesStopsBeforeIngesting() {
+        RunLayout fresh = new RunLayout(dir.resolve("pipeline").toUri().toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> org.kdspark.jobs.pipeline.PipelineJob.run(spark,
+                with("soft_labels.teacher_model=" + KERAS.resolve("sequential_cnn_14x14.h5")), fresh));
+        assertContains(e, "soft_labels.teacher_model", "14x14", "dataset.height: 14, dataset.width: 14");
+        assertTrue(!files.exists(fresh.images()), "nothing ingested");
+        // the same check passes a teacher that fits the config's images
+        assertEquals(org.kdspark.kd.model.TeacherModels.Kind.KERAS_HDF5,
+                SoftLabelJob.checkSuppliedTeacher(files, with("soft_labels.teacher_model=" + KERAS.resolve("functional_residual.h5"))).kind());
     }
 
     private static void assertContains(Exception e, String... parts) {
