@@ -189,6 +189,8 @@ class SuppliedTeacherJobTest {
         SoftLabelJob.Result again = SoftLabelJob.run(spark, keras, layout);
         assertEquals(0, again.labelled(), "same file, same images: nothing to label");
         assertEquals(r.version(), again.version());
+        // backend auto: the converted graph goes to the ONNX exporter (or back to DL4J); the version stays the file's
+        assertEquals(r.version(), SoftLabelJob.run(spark, with("soft_labels.teacher_model=" + h5, "soft_labels.backend=auto"), layout).version());
 
         // the report evaluates the teacher that labelled (the run has no teacher of its own)
         org.kdspark.jobs.evaluate.Report.Content report = org.kdspark.jobs.evaluate.EvaluateJob.run(spark, keras, layout, Double.NaN, true);
