@@ -104,8 +104,15 @@ public final class KdConfig {
          */
         public String teacherOnnx;
         /**
-         * More teachers labelling in the same pass, as an ensemble with the run's teacher (or {@link #teacherOnnx}): DL4J
-         * ComputationGraph zips with a {@code logits} vertex, or ONNX classifiers ({@code .onnx}), any Hadoop URI. The
+         * A teacher trained elsewhere, labelling instead of the run's own (any Hadoop URI or local path): a DL4J
+         * ComputationGraph or MultiLayerNetwork zip, or a Keras 2 HDF5 model, told apart by content. It must take the
+         * image table's images (dataset.channels/height/width) and end in a softmax or linear classifier over exactly
+         * the table's classes; both are checked before any work. Its SHA-256 keys the store version.
+         */
+        public String teacherModel;
+        /**
+         * More teachers labelling in the same pass, as an ensemble with the run's teacher (or {@link #teacherOnnx} or
+         * {@link #teacherModel}): any file {@link #teacherModel} accepts, or ONNX classifiers ({@code .onnx}), any Hadoop URI. The
          * store's {@code logits} are then the ensemble's and {@code member_logits} holds each teacher's.
          */
         public List<String> ensembleTeachers = new ArrayList<>();
@@ -232,6 +239,10 @@ public final class KdConfig {
                 "needs soft_labels.backend onnx or auto (DL4J cannot run an ONNX file)", softLabels.teacherOnnx);
         require(p, softLabels.teacherOnnx == null || !softLabels.teacherOnnx.isBlank(), "soft_labels.teacher_onnx",
                 "must be a path or URI, or left out", softLabels.teacherOnnx);
+        require(p, softLabels.teacherModel == null || !softLabels.teacherModel.isBlank(), "soft_labels.teacher_model",
+                "must be a path or URI, or left out", softLabels.teacherModel);
+        require(p, softLabels.teacherModel == null || softLabels.teacherOnnx == null, "soft_labels.teacher_model",
+                "and soft_labels.teacher_onnx both name a teacher: set only one", softLabels.teacherModel);
         require(p, METHODS.contains(distill.method), "distill.method", "must be one of " + METHODS, distill.method);
         require(p, distill.objective != null, "distill.objective", "must be a map of terms (may be empty)", null);
         if (METHODS.contains(distill.method) && softLabels.featureTaps != null && distill.objective != null) {

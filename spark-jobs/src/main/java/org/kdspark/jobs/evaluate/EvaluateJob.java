@@ -21,6 +21,7 @@ import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.provenance.BuildInfo;
 import org.kdspark.kd.provenance.Provenance;
 import org.slf4j.Logger;
@@ -47,9 +48,18 @@ public final class EvaluateJob {
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
         float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), test.ids(), numClasses);
 
-        byte[] teacherZip = files.readBytes(layout.teacherModel());
-        Provenance teacherProvenance = ModelFiles.provenanceFromZip(teacherZip);
-        ComputationGraph teacher = ModelFiles.graphFromZip(teacherZip, false);
+        // the teacher that labelled: one trained elsewhere (soft_labels.teacher_model), or the run's own
+        Provenance teacherProvenance;
+        ComputationGraph teacher;
+        if (config.softLabels.teacherModel != null) {
+            String uri = files.qualify(config.softLabels.teacherModel);
+            teacherProvenance = null;
+            teacher = TeacherModels.load(files.readBytes(uri), uri).graph();
+        } else {
+            byte[] teacherZip = files.readBytes(layout.teacherModel());
+            teacherProvenance = ModelFiles.provenanceFromZip(teacherZip);
+            teacher = ModelFiles.graphFromZip(teacherZip, false);
+        }
         Evaluation.Scores teacherScores = Evaluation.evaluate(teacher, test.images(), null);
 
         Map<String, Report.Student> students = new LinkedHashMap<>();

@@ -10,11 +10,14 @@ import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.method.Methods;
 
 /**
- * The whole offline-KD pipeline in one Spark application: ingest, teacher (reused when unchanged), soft
+ * The whole offline-KD pipeline in one Spark application: ingest, teacher (reused when unchanged; not trained when
+ * {@code soft_labels.teacher_model} names one trained elsewhere, which is checked against the dataset first), soft
  * labels, the baseline student (hard labels), the KD student (same architecture, seed, data order and epochs),
  * and the report.
  */
@@ -38,14 +41,22 @@ public final class PipelineJob {
     /** The pipeline; {@code resume} continues each student from its last checkpoint. */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, boolean resume) {
         long start = System.nanoTime();
+        // a teacher trained elsewhere must fit the images before anything is ingested or trained
+        TeacherModels.Teacher supplied = SoftLabelJob.checkSuppliedTeacher(new HadoopFiles(spark.sparkContext().hadoopConfiguration()), config);
         step(1, "ingest " + config.dataset.path);
         IngestJob.Result ingest = IngestJob.run(spark, config, layout);
         System.out.printf(Locale.ROOT, "  %d train + %d test images, %d rejected, %.1f s%n", ingest.train(), ingest.test(), ingest.rejected(),
                 ingest.seconds());
 
-        step(2, "teacher " + config.teacher.architecture);
-        TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
-        System.out.printf(Locale.ROOT, "  teacher test accuracy %.4f (%s)%n", teacher.accuracy(), teacher.reused() ? "reused" : "trained");
+        boolean teacherReused = true;
+        if (supplied != null) {
+            step(2, "teacher: " + supplied.source() + " (" + supplied.kind().id() + ", soft_labels.teacher_model), not trained here");
+        } else {
+            step(2, "teacher " + config.teacher.architecture);
+            TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
+            System.out.printf(Locale.ROOT, "  teacher test accuracy %.4f (%s)%n", teacher.accuracy(), teacher.reused() ? "reused" : "trained");
+            teacherReused = teacher.reused();
+        }
 
         step(3, "soft labels");
         SoftLabelJob.Result labels = SoftLabelJob.run(spark, config, layout);
@@ -65,7 +76,7 @@ public final class PipelineJob {
                 100 * (kd.scores().accuracy() - baseline.scores().accuracy()));
 
         step(6, "evaluate and report");
-        Report.Content report = EvaluateJob.run(spark, config, layout, (System.nanoTime() - start) / 1e9, teacher.reused());
+        Report.Content report = EvaluateJob.run(spark, config, layout, (System.nanoTime() - start) / 1e9, teacherReused);
         System.out.println("  " + layout.reportMarkdown());
 
         step(7, "export for the notebooks");

@@ -1,44 +1,42 @@
 package org.kdspark.jobs.softlabels;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.onnx.OnnxTeacherBackend;
 import org.kdspark.jobs.onnx.OnnxTeachers;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
-import org.kdspark.kd.model.ModelFiles;
 
 /**
- * One more teacher of an ensemble ({@code soft_labels.ensemble_teachers}): a DL4J ComputationGraph zip, or an ONNX
- * classifier when the file ends in {@code .onnx}. It contributes logits only; it is checked against the image table on
- * the driver before any work, as the run's teacher is.
+ * One more teacher of an ensemble ({@code soft_labels.ensemble_teachers}): an ONNX classifier when the file ends in
+ * {@code .onnx}, else any teacher file {@link ExternalTeacher} accepts (DL4J ComputationGraph or MultiLayerNetwork zip,
+ * Keras HDF5), converted on the driver. It contributes logits only; it is checked against the image table on the
+ * driver before any work, as the run's teacher is.
+ *
+ * @param bytes  what the executors load: the ONNX file, or the converted DL4J zip
+ * @param sha256 the original file's SHA-256
+ * @param kind   {@code onnx}, {@code dl4j-graph}, {@code dl4j-multilayer} or {@code keras-hdf5}
  */
-record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx) {
+record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, String kind) {
+
+    static final String KEY = "soft_labels.ensemble_teachers";
 
     static EnsembleMember load(HadoopFiles files, String configured, InputSpec spec, int numClasses) {
         String uri = files.qualify(configured);
-        if (!files.exists(uri)) {
-            throw new IllegalArgumentException("soft_labels.ensemble_teachers: no model at " + uri);
+        if (!uri.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+            ExternalTeacher t = ExternalTeacher.load(files, configured, KEY, spec, List.of(), numClasses);
+            return new EnsembleMember(t.uri(), t.zip(), t.sha256(), false, t.kind());
         }
-        byte[] bytes = files.readBytes(uri);
-        boolean onnx = uri.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
-        EnsembleMember m = new EnsembleMember(uri, bytes, files.sha256(uri), onnx);
+        if (!files.exists(uri)) {
+            throw new IllegalArgumentException(KEY + ": no model at " + uri);
+        }
+        EnsembleMember m = new EnsembleMember(uri, files.readBytes(uri), files.sha256(uri), true, "onnx");
         try {
-            if (onnx) {
-                SoftLabelJob.checkOnnxTeacher(m.onnxTeacher(false), spec, List.of(), numClasses);
-            } else {
-                ComputationGraph graph;
-                try {
-                    graph = ModelFiles.graphFromZip(bytes, false);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException(e.getMessage() + " (an ONNX teacher must end in .onnx)", e);
-                }
-                SoftLabelJob.checkTeacher(graph, spec, List.of(), numClasses);
-            }
+            SoftLabelJob.checkOnnxTeacher(m.onnxTeacher(false), spec, List.of(), numClasses);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("soft_labels.ensemble_teachers: " + uri + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(KEY + ": " + uri + ": " + e.getMessage(), e);
         }
         return m;
     }
@@ -57,6 +55,11 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx) {
 
     /** For the store's provenance. */
     Map<String, Object> details() {
-        return Map.of("model", uri, "sha256", sha256, "backend", onnx ? "onnx" : "dl4j");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model", uri);
+        out.put("sha256", sha256);
+        out.put("backend", onnx ? "onnx" : "dl4j");
+        out.put("kind", kind);
+        return out;
     }
 }

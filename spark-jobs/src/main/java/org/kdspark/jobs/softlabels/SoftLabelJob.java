@@ -28,6 +28,7 @@ import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,6 +42,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * labelled (same id, same pixels) are skipped, so re-running with the same teacher and images does no teacher work,
  * and images added to the table later are labelled alone, as a new batch. A new teacher writes a new version beside
  * the old one. The labelling itself is a {@link TeacherLabeler}.
+ *
+ * <p>The teacher is the run's own ({@code kd train-teacher}), an external ONNX file ({@code soft_labels.teacher_onnx}), or
+ * one trained elsewhere ({@code soft_labels.teacher_model}: a DL4J MultiLayerNetwork or ComputationGraph zip, or a Keras
+ * HDF5 model, converted on the driver by {@link org.kdspark.kd.model.TeacherModels}); ensemble members may be any of these.
  *
  * <p>Before any Spark work the teacher is checked against the data on the driver: it must accept the
  * table's image shape, have a {@code logits} vertex as wide as the table's classes, and have every
@@ -61,6 +66,9 @@ public final class SoftLabelJob {
             Map<String, List<Long>> featureShapes, String teacherSha256, String version) {
     }
 
+    /** The config key of a teacher trained elsewhere. */
+    static final String TEACHER_MODEL_KEY = "soft_labels.teacher_model";
+
     private SoftLabelJob() {
     }
 
@@ -69,25 +77,35 @@ public final class SoftLabelJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         Dataset<Row> table = spark.read().parquet(layout.images());
+        // the teacher: an external ONNX file (teacher_onnx), a file trained elsewhere (teacher_model), or the run's own
         boolean external = config.softLabels.teacherOnnx != null;
-        if (!external && !files.exists(layout.teacherModel())) {
-            throw new IllegalArgumentException("no teacher at " + layout.teacherModel() + ": run 'kd train-teacher' first (same --output)");
+        boolean supplied = config.softLabels.teacherModel != null;
+        if (!external && !supplied && !files.exists(layout.teacherModel())) {
+            throw new IllegalArgumentException("no teacher at " + layout.teacherModel() + ": run 'kd train-teacher' first (same --output), "
+                    + "or set soft_labels.teacher_model to a teacher trained elsewhere");
         }
         InputSpec spec = inputSpec(table);
         List<String> taps = List.copyOf(config.softLabels.featureTaps);
         List<?> classes = (List<?>) images.details().get("classes");
         int numClasses = classes.size();
-        byte[] zip = external ? null : files.readBytes(layout.teacherModel());
-        ComputationGraph dl4j = external ? null : ModelFiles.graphFromZip(zip, false);
-        Map<String, List<Long>> shapes = external ? null : checkTeacher(dl4j, spec, taps, numClasses);
+        ExternalTeacher given = supplied
+                ? ExternalTeacher.load(files, config.softLabels.teacherModel, TEACHER_MODEL_KEY, spec, taps, numClasses)
+                : null;
+        String teacherUri = supplied ? given.uri() : layout.teacherModel();
+        byte[] zip = external ? null : supplied ? given.zip() : files.readBytes(teacherUri);
+        ComputationGraph dl4j = external ? null : supplied ? given.teacher().graph() : ModelFiles.graphFromZip(zip, false);
+        Map<String, List<Long>> shapes = external ? null : supplied ? given.shapes() : checkTeacher(dl4j, spec, taps, numClasses);
         // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
-        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, layout.teacherModel(), dl4j,
+        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri, dl4j,
                 external ? null : ModelFiles.provenanceFromZip(zip), taps,
                 () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(), "test split of " + layout.images());
         if (onnx.isPresent()) {
             shapes = checkOnnxTeacher(onnx.get(), spec, taps, numClasses);
         }
-        String sha = external ? onnx.get().sha256() : files.sha256(layout.teacherModel());
+        // the identity of a supplied teacher is its file's hash, not that of its conversion: re-runs find their version
+        String sha = external ? onnx.get().sha256() : supplied ? given.sha256() : files.sha256(teacherUri);
+        Map<String, Object> teacherDetails = onnx.isPresent() ? onnx.get().details()
+                : supplied ? given.details() : Map.of("backend", "dl4j");
         Map<String, Object> features = new LinkedHashMap<>();
         for (String tap : taps) {
             String key = config.softLabels.tapEncodings.containsKey(tap) ? "soft_labels.tap_encodings." + tap : "soft_labels.feature_encoding";
@@ -114,8 +132,12 @@ public final class SoftLabelJob {
         String versionSha = sha;
         List<Map<String, Object>> teachers = new java.util.ArrayList<>();
         if (!extra.isEmpty()) {
-            teachers.add(Map.of("model", external ? onnx.get().source() : layout.teacherModel(), "sha256", sha,
+            Map<String, Object> first = new LinkedHashMap<>(Map.of("model", external ? onnx.get().source() : teacherUri, "sha256", sha,
                     "backend", onnx.isPresent() ? "onnx" : "dl4j"));
+            if (supplied) {
+                first.put("kind", given.kind());
+            }
+            teachers.add(first);
             StringBuilder key = new StringBuilder(sha);
             for (EnsembleMember m : extra) {
                 teachers.add(m.details());
@@ -150,9 +172,9 @@ public final class SoftLabelJob {
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
-                    .withInput("teacher", external ? onnx.get().source() : layout.teacherModel())
+                    .withInput("teacher", external ? onnx.get().source() : teacherUri)
                     .withInput("teacher_sha256", sha)
-                    .withDetail("teacher_backend", onnx.isPresent() ? onnx.get().details() : Map.of("backend", "dl4j"))
+                    .withDetail("teacher_backend", teacherDetails)
                     .withInput("images", layout.images())
                     .withCount("rows", todoRows)
                     .withCount("train", todoCounts.getOrDefault(ImageTable.TRAIN, 0L))
@@ -188,6 +210,31 @@ public final class SoftLabelJob {
                 written.name());
     }
 
+    /**
+     * Checks {@code soft_labels.teacher_model}, when set, against the images the config will ingest
+     * ({@code dataset.channels/height/width}), for a pipeline to fail before it ingests anything. The class count is
+     * known only from the image table: this job checks it when it runs. Returns the loaded teacher, or null.
+     */
+    public static TeacherModels.Teacher checkSuppliedTeacher(HadoopFiles files, KdConfig config) {
+        if (config.softLabels.teacherModel == null) {
+            return null;
+        }
+        InputSpec spec = new InputSpec(config.dataset.channels, config.dataset.height, config.dataset.width);
+        String uri = files.qualify(config.softLabels.teacherModel);
+        if (!files.exists(uri)) {
+            throw new IllegalArgumentException(TEACHER_MODEL_KEY + ": no model at " + uri);
+        }
+        try {
+            TeacherModels.Teacher teacher = TeacherModels.load(files.readBytes(uri), uri);
+            teacher.requireInput(spec);
+            checkTeacher(teacher.graph(), spec, List.of(), -1);
+            return teacher;
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage() != null && e.getMessage().startsWith(uri) ? e.getMessage() : uri + ": " + e.getMessage();
+            throw new IllegalArgumentException(TEACHER_MODEL_KEY + ": " + message, e);
+        }
+    }
+
     /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */
     private static TeacherBackend backend(SparkSession spark, Optional<OnnxTeachers.OnnxTeacher> onnx, byte[] zip, String sha, InputSpec spec,
             List<String> taps) {
@@ -216,7 +263,8 @@ public final class SoftLabelJob {
 
     /**
      * Runs the teacher once on a blank image of the table's shape and returns each tap's activation shape
-     * (without the batch dimension); fails with what to change when the teacher does not fit the data.
+     * (without the batch dimension); fails with what to change when the teacher does not fit the data
+     * ({@code numClasses} -1: any class count).
      */
     static Map<String, List<Long>> checkTeacher(ComputationGraph teacher, InputSpec spec, List<String> taps, int numClasses) {
         GraphOutputs.requireVertices(teacher, List.of(GraphOutputs.LOGITS), "teacher");
@@ -230,9 +278,10 @@ public final class SoftLabelJob {
                     + "; ingest with dataset.channels/height/width matching the teacher, or use a teacher built for " + spec, e);
         }
         long width = acts[0].length();
-        if (width != numClasses) {
+        if (numClasses >= 0 && width != numClasses) {
             throw new IllegalArgumentException("the teacher's logits have " + width + " classes but the image table has " + numClasses
-                    + ": use a teacher trained on exactly these classes, in the table's order");
+                    + ": use a teacher trained on exactly these classes, in the table's order (or set dataset.path to a dataset of "
+                    + width + " classes)");
         }
         Map<String, List<Long>> shapes = new LinkedHashMap<>();
         for (int i = 0; i < taps.size(); i++) {
