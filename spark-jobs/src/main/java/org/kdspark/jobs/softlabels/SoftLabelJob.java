@@ -42,6 +42,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * and images added to the table later are labelled alone, as a new batch. A new teacher writes a new version beside
  * the old one. The labelling itself is a {@link TeacherLabeler}.
  *
+ * <p>The logits are stored dense ({@code array<float>}) or, with {@code soft_labels.logits_encoding: topk:K}, as their K
+ * largest values in a binary column ({@link SoftLabelStore#LOGITS_TOPK}); the encoding is part of the version key, so
+ * switching it writes a new version beside the old one.
+ *
  * <p>Before any Spark work the teacher is checked against the data on the driver: it must accept the
  * table's image shape, have a {@code logits} vertex as wide as the table's classes, and have every
  * requested feature tap.
@@ -73,10 +77,11 @@ public final class SoftLabelJob {
         if (!external && !files.exists(layout.teacherModel())) {
             throw new IllegalArgumentException("no teacher at " + layout.teacherModel() + ": run 'kd train-teacher' first (same --output)");
         }
-        InputSpec spec = inputSpec(table);
-        List<String> taps = List.copyOf(config.softLabels.featureTaps);
         List<?> classes = (List<?>) images.details().get("classes");
         int numClasses = classes.size();
+        ColumnEncoding logitsEncoding = logitsEncoding(config.softLabels.logitsEncoding, numClasses);
+        InputSpec spec = inputSpec(table);
+        List<String> taps = List.copyOf(config.softLabels.featureTaps);
         byte[] zip = external ? null : files.readBytes(layout.teacherModel());
         ComputationGraph dl4j = external ? null : ModelFiles.graphFromZip(zip, false);
         Map<String, List<Long>> shapes = external ? null : checkTeacher(dl4j, spec, taps, numClasses);
@@ -105,7 +110,11 @@ public final class SoftLabelJob {
                     "shape", java.util.Arrays.stream(decoded).boxed().toList(), "source_shape", shapes.get(tap),
                     "encoding", encoding.configName()));
         }
-        Map<String, Object> logits = Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>");
+        // the dense column keeps the exact entry it always had: existing stores keep their version key
+        Map<String, Object> logits = logitsEncoding == null
+                ? Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", SoftLabelStore.DENSE_LOGITS)
+                : Map.of("column", SoftLabelStore.logitsColumn(logitsEncoding), "shape", List.of((long) numClasses),
+                        "source_shape", List.of((long) numClasses), "encoding", logitsEncoding.configName());
         // more teachers: each checked like the first before any work; the version is keyed by all of them and the mode
         List<EnsembleMember> extra = new java.util.ArrayList<>();
         for (String uri : config.softLabels.ensembleTeachers) {
@@ -146,7 +155,8 @@ public final class SoftLabelJob {
             TeacherLabeler labeler = new TeacherLabeler(teacher)
                     .setBatchSize(config.softLabels.batchSize)
                     .setFeatureEncoding(config.softLabels.featureEncoding)
-                    .setTapEncodings(config.softLabels.tapEncodings);
+                    .setTapEncodings(config.softLabels.tapEncodings)
+                    .setLogitsEncoding(config.softLabels.logitsEncoding);
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
@@ -173,7 +183,7 @@ public final class SoftLabelJob {
             try {
                 Dataset<Row> toLabel = sl.views == 0 ? todo : Views.expand(todo, spec, sl.views, sl.viewSeed, sl.viewShift, sl.viewFlip);
                 long expectedRows = todoRows + (long) sl.views * todoCounts.getOrDefault(ImageTable.TRAIN, 0L);
-                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0)), provenance,
+                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0, logitsEncoding)), provenance,
                         expectedRows, start);
             } finally {
                 labeler.teacher().release();
@@ -186,6 +196,19 @@ public final class SoftLabelJob {
         StoreManifest.VersionEntry v = written.entry();
         return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, versionSha,
                 written.name());
+    }
+
+    /**
+     * {@code soft_labels.logits_encoding} for a table of {@code numClasses} classes ({@code null}: dense); checked here,
+     * before the teacher is loaded, because the class count is not known when the config is.
+     */
+    static ColumnEncoding logitsEncoding(String spec, int numClasses) {
+        ColumnEncoding e = SoftLabelStore.logitsEncoding(spec, "soft_labels.logits_encoding");
+        if (e instanceof ColumnEncoding.TopK t && t.k() > numClasses) {
+            throw new IllegalArgumentException("soft_labels.logits_encoding '" + spec + "' keeps " + t.k() + " logits but the image table has "
+                    + numClasses + " classes: use topk:K with K <= " + numClasses + ", or float32");
+        }
+        return e;
     }
 
     /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */
