@@ -119,7 +119,7 @@ def histories(run):
 def soft_labels(run):
     """Frame with id, split, label, logit_0 .. logit_K-1: the teacher's raw logits for every image."""
     run = Path(run)
-    if has_pyarrow():
+    if has_pyarrow() and _dense_logits(run):
         # an image whose file changed was labelled again in a later batch: keep its newest row
         t = pd.concat([pd.read_parquet(b, columns=["id", "split", "label", "logits"]) for b in store_batches(run)], ignore_index=True)
         t = t.drop_duplicates("id", keep="last")
@@ -129,6 +129,19 @@ def soft_labels(run):
         return out.sort_values(["split", "id"], ignore_index=True)
     _export(run)
     return pd.read_csv(run / "export" / "soft_labels.csv", dtype={"id": str, "split": str, "label": np.int64})
+
+
+def _dense_logits(run):
+    """Whether the store keeps array<float> logits; a top-k store (soft_labels.logits_encoding topk:K) is read through
+    the export, which the Java decoder writes dense."""
+    newest = store_batches(run)[-1]
+    logits = read_provenance(newest / "_provenance.json", "soft-label-store")["details"].get("logits", {})
+    if logits.get("encoding", "array<float>") == "array<float>":
+        return True
+    if not (Path(run) / "export" / "export.json").is_file():
+        raise RunError(f"the soft-label store of {run} keeps its logits as {logits.get('encoding')}: write the dense export with "
+                       f"'bin/kd export --output {run}' and run this again")
+    return False
 
 
 def logits_of(frame):

@@ -31,8 +31,9 @@ import org.kdspark.kd.loss.AttentionTransferLoss;
  *
  * <p>Decoding {@code topk} gives back dense logits: the K stored logits at their classes and, at every other class,
  * {@code tail - log(C - K)}. At temperature 1 this keeps the teacher's softmax probabilities of the K classes
- * exactly and spreads the remaining probability mass evenly over the others; at other temperatures the tail is an
- * approximation (the usual top-K soft-label trade-off, as in FKD/ReLabel). A store's provenance records, per
+ * exactly and spreads the remaining probability mass evenly over the others; at T &gt; 1 the decoded tail holds at
+ * least the teacher's tail mass (Jensen), equal when the tail logits are equal: the usual top-K soft-label
+ * trade-off, as in FKD/ReLabel. A store's provenance records, per
  * column, the encoding, the source shape and the decoded shape; readers decode with the decoded shape alone.
  */
 public sealed interface ColumnEncoding extends Serializable {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.method.Objective;
@@ -89,6 +90,13 @@ public final class KdConfig {
         public String featureEncoding = "float16";
         /** Per-tap encodings that override {@link #featureEncoding}, e.g. {@code {block2: attention}}. */
         public Map<String, String> tapEncodings = new LinkedHashMap<>();
+        /**
+         * Encoding of the logits: {@code float32} (the {@code logits} column, {@code array<float>}, that every reader
+         * outside the project knows) or {@code topk:K} / {@code topk:K:float16} (the {@code logits_topk} column: the K
+         * largest logits, for teachers with hundreds or thousands of classes); K must not exceed the classes, which
+         * the soft-label job checks before any work.
+         */
+        public String logitsEncoding = "float32";
         /**
          * Who runs the teacher: {@code dl4j}; {@code onnx} (ONNX Runtime on the DL4J teacher's verified ONNX export,
          * or on {@link #teacherOnnx}; an export that does not verify is an error); {@code auto} (like {@code onnx},
@@ -218,6 +226,11 @@ public final class KdConfig {
         require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
         requireFeatureEncoding(p, "soft_labels.feature_encoding", softLabels.featureEncoding);
+        try {
+            SoftLabelStore.logitsEncoding(softLabels.logitsEncoding, "soft_labels.logits_encoding");
+        } catch (IllegalArgumentException e) {
+            p.add(e.getMessage());
+        }
         require(p, softLabels.ensembleTeachers != null, "soft_labels.ensemble_teachers", "must be a list of model URIs (may be empty)", null);
         require(p, List.of("mean_logits", "mean_probs").contains(softLabels.ensemble), "soft_labels.ensemble",
                 "must be one of [mean_logits, mean_probs]", softLabels.ensemble);

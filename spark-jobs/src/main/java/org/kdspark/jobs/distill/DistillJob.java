@@ -80,6 +80,9 @@ public final class DistillJob {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill;
         try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction)) {
+            data.signals().stream().filter(s -> s.encoding() instanceof org.kdspark.kd.codec.ColumnEncoding.TopK).findFirst()
+                    .ifPresent(s -> System.out.printf(Locale.ROOT, "distill %s: teacher logits decoded from %s: the classes not kept share"
+                            + " the teacher's remaining probability mass evenly (README \"Tensor encodings\")%n", name, s.encoding().configName()));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Checkpoints checkpoints = new Checkpoints(files, layout.studentDir(name));
             Map<String, Object> trainingConfig = trainingConfig(config, method, objective, data.store(), data.imagesProvenance());

@@ -23,7 +23,8 @@ import scala.Tuple2;
  * Turns a partition of training rows {@code (pixels, label, signal...)} into the student's minibatch
  * {@link MultiDataSet}s: features {@code [b, C, H, W]} normalised by the input spec, and one label array per
  * term of the objective, built by {@link Objective#labels} from the hard labels and the teacher signals the
- * objective reads (the logits, feature taps decoded from their stored encoding).
+ * objective reads, each decoded from its stored encoding by its {@link SoftLabelStore.Signal} (dense or top-k
+ * logits, feature taps whole, pooled or as attention maps).
  */
 public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<Long, Row>>, MultiDataSet> {
 
@@ -109,20 +110,7 @@ public final class MinibatchBuilder implements FlatMapFunction<Iterator<Tuple2<L
             for (int j = 0; j < signals.size(); j++) {
                 SoftLabelStore.Signal s = signals.get(j);
                 float[] target = teacher.get(s.name());
-                int width = target.length / n;
-                if (s.encoding() == null) {
-                    scala.collection.Seq<Object> logits = r.getSeq(FIRST_SIGNAL + j);
-                    for (int c = 0; c < width; c++) {
-                        target[i * width + c] = (Float) logits.apply(c);
-                    }
-                } else {
-                    int decoded = s.encoding().decodeInto((byte[]) r.get(FIRST_SIGNAL + j), s.shape(), target, i * width);
-                    if (decoded != width) {
-                        throw new IllegalStateException("column " + s.column() + " of the soft-label store holds "
-                                + decoded + " values in a row, but its provenance says shape "
-                                + java.util.Arrays.toString(s.shape()) + ": re-run 'kd soft-labels'");
-                    }
-                }
+                s.decodeInto(r, FIRST_SIGNAL + j, target, i * (target.length / n));
             }
         }
         INDArray[] labels = objective.labels(new Minibatch(classes, numClasses, shapes, teacher, DataType.FLOAT));

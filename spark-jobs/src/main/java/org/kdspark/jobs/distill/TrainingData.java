@@ -84,7 +84,7 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
                 train = all.filter(functions.not(heldOut));
             }
             TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
-            float[] teacherTestLogits = Evaluation.teacherLogits(labels, test.ids(), numClasses);
+            float[] teacherTestLogits = Evaluation.teacherLogits(labels, held.get(SoftLabelStore.LOGITS), test.ids());
             long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
             return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, all, train,
                     trainExamples, validation, test, teacherTestLogits, views);

@@ -46,7 +46,7 @@ public final class EvaluateJob {
         int numClasses = store.numClasses();
         Dataset<Row> table = spark.read().parquet(layout.images());
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
-        float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), test.ids(), numClasses);
+        float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
 
         // the teacher that labelled: one trained elsewhere (soft_labels.teacher_model), or the run's own
         Provenance teacherProvenance;

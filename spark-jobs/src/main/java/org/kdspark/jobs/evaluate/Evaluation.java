@@ -45,10 +45,14 @@ public final class Evaluation {
                 teacherLogits == null ? Double.NaN : Metrics.klFromTeacher(logits, teacherLogits, n), logits, labels);
     }
 
-    /** The teacher's stored logits for {@code ids}, in that order. */
-    public static float[] teacherLogits(Dataset<Row> store, List<String> ids, int numClasses) {
+    /**
+     * The teacher's stored logits for {@code ids}, in that order, decoded by the store's {@code logits} signal (a
+     * top-k store gives its dense reconstruction: the same arg-max, the teacher's top-K probabilities at T=1).
+     */
+    public static float[] teacherLogits(Dataset<Row> store, SoftLabelStore.Signal logits, List<String> ids) {
+        int numClasses = logits.width();
         List<Row> rows = store.filter(functions.col(SoftLabelStore.SPLIT).equalTo(ImageTable.TEST))
-                .select(SoftLabelStore.ID, SoftLabelStore.LOGITS).collectAsList();
+                .select(SoftLabelStore.ID, logits.column()).collectAsList();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             index.put(ids.get(i), i);
@@ -58,10 +62,7 @@ public final class Evaluation {
         for (Row r : rows) {
             Integer i = index.get(r.getString(0));
             if (i != null) {
-                List<Object> l = r.getList(1);
-                for (int c = 0; c < numClasses; c++) {
-                    out[i * numClasses + c] = (Float) l.get(c);
-                }
+                logits.decodeInto(r, 1, out, i * numClasses);
                 found++;
             }
         }

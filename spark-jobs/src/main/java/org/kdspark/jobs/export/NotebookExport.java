@@ -105,7 +105,9 @@ public final class NotebookExport {
         Provenance labelsProvenance = store.provenance();
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         Dataset<Row> images = spark.read().parquet(layout.images());
-        Dataset<Row> labels = store.labelsFor(spark, images);
+        // the export is dense whatever the store's logits encoding: the notebooks read logit_k columns
+        Dataset<Row> labels = store.labelsFor(spark, images)
+                .withColumn(SoftLabelStore.LOGITS, store.signals().get(SoftLabelStore.LOGITS).dense());
         List<?> classes = (List<?>) labelsProvenance.details().get("classes");
         int numClasses = classes.size();
 

@@ -46,6 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The teacher is the run's own ({@code kd train-teacher}), an external ONNX file ({@code soft_labels.teacher_onnx}), or
  * one trained elsewhere ({@code soft_labels.teacher_model}: a DL4J MultiLayerNetwork or ComputationGraph zip, or a Keras
  * HDF5 model, converted on the driver by {@link org.kdspark.kd.model.TeacherModels}); ensemble members may be any of these.
+ * <p>The logits are stored dense ({@code array<float>}) or, with {@code soft_labels.logits_encoding: topk:K}, as their K
+ * largest values in a binary column ({@link SoftLabelStore#LOGITS_TOPK}); the encoding is part of the version key, so
+ * switching it writes a new version beside the old one.
  *
  * <p>Before any Spark work the teacher is checked against the data on the driver: it must accept the
  * table's image shape, have a {@code logits} vertex as wide as the table's classes, and have every
@@ -84,10 +87,11 @@ public final class SoftLabelJob {
             throw new IllegalArgumentException("no teacher at " + layout.teacherModel() + ": run 'kd train-teacher' first (same --output), "
                     + "or set soft_labels.teacher_model to a teacher trained elsewhere");
         }
-        InputSpec spec = inputSpec(table);
-        List<String> taps = List.copyOf(config.softLabels.featureTaps);
         List<?> classes = (List<?>) images.details().get("classes");
         int numClasses = classes.size();
+        ColumnEncoding logitsEncoding = logitsEncoding(config.softLabels.logitsEncoding, numClasses);
+        InputSpec spec = inputSpec(table);
+        List<String> taps = List.copyOf(config.softLabels.featureTaps);
         ExternalTeacher given = supplied
                 ? ExternalTeacher.load(files, config.softLabels.teacherModel, TEACHER_MODEL_KEY, spec, taps, numClasses)
                 : null;
@@ -123,7 +127,11 @@ public final class SoftLabelJob {
                     "shape", java.util.Arrays.stream(decoded).boxed().toList(), "source_shape", shapes.get(tap),
                     "encoding", encoding.configName()));
         }
-        Map<String, Object> logits = Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", "array<float>");
+        // the dense column keeps the exact entry it always had: existing stores keep their version key
+        Map<String, Object> logits = logitsEncoding == null
+                ? Map.of("column", SoftLabelStore.LOGITS, "shape", List.of((long) numClasses), "encoding", SoftLabelStore.DENSE_LOGITS)
+                : Map.of("column", SoftLabelStore.logitsColumn(logitsEncoding), "shape", List.of((long) numClasses),
+                        "source_shape", List.of((long) numClasses), "encoding", logitsEncoding.configName());
         // more teachers: each checked like the first before any work; the version is keyed by all of them and the mode
         List<EnsembleMember> extra = new java.util.ArrayList<>();
         for (String uri : config.softLabels.ensembleTeachers) {
@@ -168,7 +176,8 @@ public final class SoftLabelJob {
             TeacherLabeler labeler = new TeacherLabeler(teacher)
                     .setBatchSize(config.softLabels.batchSize)
                     .setFeatureEncoding(config.softLabels.featureEncoding)
-                    .setTapEncodings(config.softLabels.tapEncodings);
+                    .setTapEncodings(config.softLabels.tapEncodings)
+                    .setLogitsEncoding(config.softLabels.logitsEncoding);
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
@@ -195,7 +204,7 @@ public final class SoftLabelJob {
             try {
                 Dataset<Row> toLabel = sl.views == 0 ? todo : Views.expand(todo, spec, sl.views, sl.viewSeed, sl.viewShift, sl.viewFlip);
                 long expectedRows = todoRows + (long) sl.views * todoCounts.getOrDefault(ImageTable.TRAIN, 0L);
-                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0)), provenance,
+                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0, logitsEncoding)), provenance,
                         expectedRows, start);
             } finally {
                 labeler.teacher().release();
@@ -233,6 +242,19 @@ public final class SoftLabelJob {
             String message = e.getMessage() != null && e.getMessage().startsWith(uri) ? e.getMessage() : uri + ": " + e.getMessage();
             throw new IllegalArgumentException(TEACHER_MODEL_KEY + ": " + message, e);
         }
+    }
+
+    /**
+     * {@code soft_labels.logits_encoding} for a table of {@code numClasses} classes ({@code null}: dense); checked here,
+     * before the teacher is loaded, because the class count is not known when the config is.
+     */
+    static ColumnEncoding logitsEncoding(String spec, int numClasses) {
+        ColumnEncoding e = SoftLabelStore.logitsEncoding(spec, "soft_labels.logits_encoding");
+        if (e instanceof ColumnEncoding.TopK t && t.k() > numClasses) {
+            throw new IllegalArgumentException("soft_labels.logits_encoding '" + spec + "' keeps " + t.k() + " logits but the image table has "
+                    + numClasses + " classes: use topk:K with K <= " + numClasses + ", or float32");
+        }
+        return e;
     }
 
     /** The teacher the executors run: ONNX Runtime on the resolved ONNX model, or the DL4J zip. */

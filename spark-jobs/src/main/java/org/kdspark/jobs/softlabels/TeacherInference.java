@@ -21,18 +21,22 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
     private final TeacherBackend teacher;
     private final int pixelsIndex;
     private final int idIndex;
+    private final ColumnEncoding logitsEncoding;
     private final List<ColumnEncoding> encodings;
     private final int batchSize;
 
     /**
      * @param pixelsIndex the input column of uint8 CHW pixels
      * @param idIndex     an input column naming the row in error messages, or -1
+     * @param logitsEncoding the logits' cell encoding, or {@code null} for an {@code array<float>}
      * @param encodings   one per tap of the teacher, in its order
      */
-    TeacherInference(TeacherBackend teacher, int pixelsIndex, int idIndex, List<ColumnEncoding> encodings, int batchSize) {
+    TeacherInference(TeacherBackend teacher, int pixelsIndex, int idIndex, ColumnEncoding logitsEncoding, List<ColumnEncoding> encodings,
+            int batchSize) {
         this.teacher = teacher;
         this.pixelsIndex = pixelsIndex;
         this.idIndex = idIndex;
+        this.logitsEncoding = logitsEncoding;
         this.encodings = List.copyOf(encodings);
         this.batchSize = batchSize;
     }
@@ -87,11 +91,15 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             for (int c = 0; c < in.size(); c++) {
                 fields[c] = in.get(c);
             }
-            Float[] logits = new Float[numClasses];
-            for (int k = 0; k < numClasses; k++) {
-                logits[k] = out.logits()[i * numClasses + k];
+            if (logitsEncoding == null) {
+                Float[] logits = new Float[numClasses];
+                for (int k = 0; k < numClasses; k++) {
+                    logits[k] = out.logits()[i * numClasses + k];
+                }
+                fields[in.size()] = logits;
+            } else {
+                fields[in.size()] = logitsEncoding.encode(out.logits(), i * numClasses, new int[] {numClasses});
             }
-            fields[in.size()] = logits;
             for (int t = 0; t < taps; t++) {
                 int size = out.tapSize(t);
                 fields[in.size() + 1 + t] = encodings.get(t).encode(out.taps().get(t), i * size, out.tapShapes().get(t));

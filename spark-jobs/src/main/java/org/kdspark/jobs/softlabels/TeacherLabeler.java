@@ -25,7 +25,8 @@ import org.kdspark.kd.codec.ColumnEncoding;
  * data, and that the soft-label job is a thin caller of.
  *
  * <p>Input: a binary column of uint8 CHW pixels in the teacher's input spec ({@link #pixelsCol}, default
- * {@code pixels}). Output: every input column, then {@code logits} ({@code array<float>}, raw) and one binary column
+ * {@code pixels}). Output: every input column, then {@code logits} ({@code array<float>}, raw; or, with a
+ * {@link #logitsEncoding} {@code topk:K}, {@code logits_topk}, its binary cell) and one binary column
  * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #tapEncodings} says for that tap, else as
  * {@link #featureEncoding} ({@code float16}, {@code float32}, {@code avgpool:HxW}, {@code attention}: see
  * {@link ColumnEncoding}); for an {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
@@ -51,6 +52,7 @@ public final class TeacherLabeler extends Transformer {
     private final IntParam batchSize;
     private final Param<String> featureEncoding;
     private final Param<String> tapEncodings;
+    private final Param<String> logitsEncoding;
 
     public TeacherLabeler(TeacherBackend teacher) {
         this(Identifiable.randomUID("teacherLabeler"), teacher);
@@ -64,11 +66,13 @@ public final class TeacherLabeler extends Transformer {
         this.batchSize = new IntParam(this, "batchSize", "images per teacher call", ParamValidators.gt(0));
         this.featureEncoding = new Param<>(this, "featureEncoding", "encoding of the feature-tap cells: " + ColumnEncoding.FEATURE_ALLOWED);
         this.tapEncodings = new Param<>(this, "tapEncodings", "per-tap encodings overriding featureEncoding, 'TAP=ENCODING,...' (empty: none)");
+        this.logitsEncoding = new Param<>(this, "logitsEncoding", "encoding of the logits: " + SoftLabelStore.LOGITS_ALLOWED);
         setDefault(pixelsCol, "pixels");
         setDefault(idCol, "id");
         setDefault(batchSize, 256);
         setDefault(featureEncoding, "float16");
         setDefault(tapEncodings, "");
+        setDefault(logitsEncoding, "float32");
     }
 
     public Param<String> pixelsCol() {
@@ -89,6 +93,25 @@ public final class TeacherLabeler extends Transformer {
 
     public Param<String> tapEncodings() {
         return tapEncodings;
+    }
+
+    public Param<String> logitsEncoding() {
+        return logitsEncoding;
+    }
+
+    /**
+     * Sets how the logits are stored: {@code float32} (an {@code array<float>} column, the default) or {@code topk:K}
+     * ({@code topk:K:float16}) for many-class teachers; an unknown spelling is refused here.
+     */
+    public TeacherLabeler setLogitsEncoding(String value) {
+        SoftLabelStore.logitsEncoding(value, "TeacherLabeler logitsEncoding");
+        set(logitsEncoding, value);
+        return this;
+    }
+
+    /** The logits' encoding, {@code null} for the dense {@code array<float>} column. */
+    public ColumnEncoding logitsColumnEncoding() {
+        return SoftLabelStore.logitsEncoding($(logitsEncoding), "TeacherLabeler logitsEncoding");
     }
 
     public TeacherLabeler setPixelsCol(String value) {
@@ -155,7 +178,7 @@ public final class TeacherLabeler extends Transformer {
         String id = $(idCol);
         int idIndex = !id.isEmpty() && Arrays.asList(in.fieldNames()).contains(id) ? in.fieldIndex(id) : -1;
         return dataset.toDF().mapPartitions(new TeacherInference(teacher, in.fieldIndex($(pixelsCol)), idIndex,
-                encodings(), (Integer) $(batchSize)), Encoders.row(out));
+                logitsColumnEncoding(), encodings(), (Integer) $(batchSize)), Encoders.row(out));
     }
 
     /**
@@ -182,7 +205,8 @@ public final class TeacherLabeler extends Transformer {
                         + "drop or rename it first");
             }
         }
-        for (org.apache.spark.sql.types.StructField f : SoftLabelStore.schema(teacher.taps(), teacher.members(), false).fields()) {
+        for (org.apache.spark.sql.types.StructField f : SoftLabelStore.schema(teacher.taps(), teacher.members(), false,
+                logitsColumnEncoding()).fields()) {
             if (outputColumns().contains(f.name())) {
                 out = out.add(f);
             }
@@ -193,7 +217,7 @@ public final class TeacherLabeler extends Transformer {
     /** The columns {@link #transform} adds: the logits, then one per feature tap. */
     public List<String> outputColumns() {
         List<String> out = new ArrayList<>();
-        out.add(SoftLabelStore.LOGITS);
+        out.add(SoftLabelStore.logitsColumn(logitsColumnEncoding()));
         teacher.taps().forEach(t -> out.add(SoftLabelStore.featureColumn(t)));
         if (teacher.members() > 1) {
             out.add(SoftLabelStore.MEMBER_LOGITS);

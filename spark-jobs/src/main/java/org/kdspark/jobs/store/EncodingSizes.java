@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.kd.codec.ColumnEncoding;
@@ -61,7 +62,9 @@ public final class EncodingSizes {
             throw new IllegalArgumentException("feature tap '" + tap + "' has shape " + java.util.Arrays.toString(shape)
                     + ": the pooling and attention encodings need a feature map [C, H, W]");
         }
-        Dataset<Row> in = version.read(spark).select(SoftLabelStore.LOGITS, signal.column());
+        // a top-k store's logits come back as their dense reconstruction: its topk:K figures are exact for the stored
+        // K and below, the others measure the reconstruction rather than the teacher's logits
+        Dataset<Row> in = version.read(spark).select(version.signals().get(SoftLabelStore.LOGITS).dense(), functions.col(signal.column()));
         long rows = in.count();
         StructType schema = new StructType();
         for (String e : LOGIT_ENCODINGS) {

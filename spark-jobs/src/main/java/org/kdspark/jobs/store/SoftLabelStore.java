@@ -44,7 +44,10 @@ import org.kdspark.kd.provenance.Provenance;
  * split           string        not null  "train" or "test"
  * label           int           not null  the hard label
  * image_hash      bigint        not null  xxhash64 of the image's pixels: a changed image is labelled again
- * logits          array&lt;float&gt;  not null  raw teacher logits, one per class
+ * logits          array&lt;float&gt;  not null  raw teacher logits, one per class (soft_labels.logits_encoding float32,
+ *                                         the default)
+ * logits_topk     binary        not null  instead of logits with soft_labels.logits_encoding topk:K: the K largest
+ *                                         raw logits, the log-sum-exp of the rest and the K classes (ColumnEncoding.TopK)
  * feature_TAP     binary        not null  activation of teacher vertex TAP, flattened CHW, little-endian
  *                                         float16 or float32 (shape and encoding in the provenance,
  *                                         details.features.TAP)
@@ -63,6 +66,16 @@ public final class SoftLabelStore {
     public static final String LABEL = "label";
     public static final String IMAGE_HASH = "image_hash";
     public static final String LOGITS = "logits";
+    /**
+     * The logits column of a store written with a {@code topk} logits encoding. A name of its own rather than a
+     * {@code logits} column that changes type: a reader that expects {@code array<float>} logits (an older build, the
+     * DuckDB check, a user's query) then fails on the missing column instead of misreading bytes.
+     */
+    public static final String LOGITS_TOPK = "logits_topk";
+    /** How the provenance and the version key name the dense {@code array<float>} logits column. */
+    public static final String DENSE_LOGITS = "array<float>";
+    /** The spellings {@code soft_labels.logits_encoding} accepts. */
+    public static final String LOGITS_ALLOWED = "float32 (array<float>, the default), topk:K, topk:K:float16 (K >= 1 and at most the classes)";
     /** An ensemble's column: each teacher's raw logits, in the order of the provenance's {@code details.teachers}. */
     public static final String MEMBER_LOGITS = "member_logits";
     /** Stores with augmented views: the view (0 = the image itself) and its parameters ({@link ImageView}). */
@@ -137,26 +150,142 @@ public final class SoftLabelStore {
     }
 
     /**
-     * A teacher signal held by the store: its column, its per-example shape as decoded and, for a feature tap, its
-     * encoding ({@code null} for the logits, a plain {@code array<float>}).
+     * Parses {@code soft_labels.logits_encoding}: {@code null} for {@code float32}, the dense {@code array<float>}
+     * column every existing store, the DuckDB check and the notebooks read; a {@link ColumnEncoding.TopK} otherwise.
+     * Dense float16 logits are not offered: at 10 classes they save 18 bytes a row, and many-class teachers are better
+     * served by top-k. A bad spelling fails naming {@code where} and the allowed ones.
      */
-    public record Signal(String name, String column, int[] shape, ColumnEncoding encoding) implements java.io.Serializable {
+    public static ColumnEncoding logitsEncoding(String spec, String where) {
+        String s = spec == null ? "" : spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("float32")) {
+            return null;
+        }
+        ColumnEncoding e;
+        try {
+            e = ColumnEncoding.parse(s);
+        } catch (IllegalArgumentException x) {
+            // the codec's own reason (e.g. "topk needs K >= 1, not 0"), without its list of every column's encodings
+            String reason = x.getCause() instanceof IllegalArgumentException c && c.getMessage() != null ? " (" + c.getMessage() + ")" : "";
+            throw new IllegalArgumentException(where + " '" + spec + "' is not a logits encoding" + reason + "; allowed: " + LOGITS_ALLOWED, x);
+        }
+        if (!(e instanceof ColumnEncoding.TopK)) {
+            throw new IllegalArgumentException(where + " '" + spec + "' is not a logits encoding; allowed: " + LOGITS_ALLOWED);
+        }
+        return e;
+    }
+
+    /** The column that holds the logits in {@code encoding} ({@code null}: dense). */
+    public static String logitsColumn(ColumnEncoding encoding) {
+        return encoding == null ? LOGITS : LOGITS_TOPK;
+    }
+
+    /** The provenance name of a logits encoding ({@code null}: {@value #DENSE_LOGITS}). */
+    public static String logitsEncodingName(ColumnEncoding encoding) {
+        return encoding == null ? DENSE_LOGITS : encoding.configName();
     }
 
     /**
-     * The signals a store holds, from its provenance: {@value #LOGITS} first, then the feature taps in stored order.
+     * A teacher signal held by the store: its column, its per-example shape as decoded and its encoding
+     * ({@code null} for logits in a plain {@code array<float>} column). Every reader of a signal decodes it here, so
+     * an encoding is known in one place.
+     */
+    public record Signal(String name, String column, int[] shape, ColumnEncoding encoding) implements java.io.Serializable {
+
+        /** Values per example, as decoded. */
+        public int width() {
+            return ColumnEncoding.size(shape);
+        }
+
+        /**
+         * Decodes field {@code field} of {@code row} (this signal's column) into {@code target} at {@code offset}.
+         *
+         * @throws IllegalStateException when the cell does not hold the shape the provenance gives
+         */
+        public void decodeInto(Row row, int field, float[] target, int offset) {
+            int width = width();
+            if (encoding == null) {
+                List<Object> values = row.getList(field);
+                if (values.size() != width) {
+                    throw new IllegalStateException("column " + column + " of the soft-label store holds " + values.size()
+                            + " values in a row, but its provenance says shape " + java.util.Arrays.toString(shape) + ": re-run 'kd soft-labels'");
+                }
+                for (int c = 0; c < width; c++) {
+                    target[offset + c] = (Float) values.get(c);
+                }
+                return;
+            }
+            int decoded;
+            try {
+                decoded = encoding.decodeInto((byte[]) row.get(field), shape, target, offset);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("column " + column + " of the soft-label store does not decode as " + encoding.configName()
+                        + " of shape " + java.util.Arrays.toString(shape) + " (" + e.getMessage() + "): re-run 'kd soft-labels'", e);
+            }
+            if (decoded != width) {
+                throw new IllegalStateException("column " + column + " of the soft-label store holds " + decoded + " values in a row, but its"
+                        + " provenance says shape " + java.util.Arrays.toString(shape) + ": re-run 'kd soft-labels'");
+            }
+        }
+
+        /** This signal's column decoded to a dense {@code array<float>}, for readers that work with Spark columns. */
+        public Column dense() {
+            if (encoding == null) {
+                return functions.col(column);
+            }
+            ColumnEncoding e = encoding;
+            int[] s = shape;
+            return functions.udf((org.apache.spark.sql.api.java.UDF1<byte[], float[]>) cell -> e.decode(cell, s),
+                    DataTypes.createArrayType(FloatType, false)).apply(functions.col(column));
+        }
+    }
+
+    /** The store's class count: {@code details.num_classes}, else the size of {@code details.classes}. */
+    static int numClasses(Provenance store) {
+        if (store.details().get("num_classes") instanceof Number n) {
+            return n.intValue();
+        }
+        if (store.details().get("classes") instanceof List<?> classes) {
+            return classes.size();
+        }
+        throw new Provenance.IncompatibleArtifactException("the soft-label store's provenance gives neither num_classes nor classes:"
+                + " re-run 'kd soft-labels'");
+    }
+
+    /**
+     * The signals a store holds, from its provenance: {@value #LOGITS} first (whatever its column and encoding), then
+     * the feature taps in stored order.
+     *
+     * @throws Provenance.IncompatibleArtifactException for an encoding this build cannot decode, saying what to do
      */
     public static Map<String, Signal> signals(Provenance store) {
         Map<String, Signal> out = new LinkedHashMap<>();
-        int numClasses = ((Number) store.details().get("num_classes")).intValue();
-        out.put(LOGITS, new Signal(LOGITS, LOGITS, new int[] {numClasses}, null));
+        int numClasses = numClasses(store);
+        Object logits = store.details().get("logits");
+        String logitsColumn = LOGITS;
+        ColumnEncoding logitsEncoding = null;
+        if (logits instanceof Map<?, ?> l && l.get("encoding") != null && !DENSE_LOGITS.equals(l.get("encoding"))) {
+            try {
+                logitsEncoding = logitsEncoding(String.valueOf(l.get("encoding")), "the store's logits encoding");
+            } catch (IllegalArgumentException e) {
+                throw new Provenance.IncompatibleArtifactException(e.getMessage() + ": this build cannot read these logits; re-run"
+                        + " 'kd soft-labels' with this build (soft_labels.logits_encoding one of " + LOGITS_ALLOWED + ")");
+            }
+            logitsColumn = String.valueOf(l.get("column"));
+        }
+        out.put(LOGITS, new Signal(LOGITS, logitsColumn, new int[] {numClasses}, logitsEncoding));
         Object features = store.details().getOrDefault("features", Map.of());
         if (features instanceof Map<?, ?> f) {
             f.forEach((tap, value) -> {
                 Map<?, ?> d = (Map<?, ?>) value;
                 int[] shape = ((List<?>) d.get("shape")).stream().mapToInt(x -> ((Number) x).intValue()).toArray();
-                out.put(String.valueOf(tap), new Signal(String.valueOf(tap), String.valueOf(d.get("column")), shape,
-                        ColumnEncoding.parse(String.valueOf(d.get("encoding")))));
+                ColumnEncoding encoding;
+                try {
+                    encoding = ColumnEncoding.parse(String.valueOf(d.get("encoding")));
+                } catch (IllegalArgumentException e) {
+                    throw new Provenance.IncompatibleArtifactException("feature tap '" + tap + "' of the soft-label store: " + e.getMessage()
+                            + ": this build cannot read it; re-run 'kd soft-labels' with this build");
+                }
+                out.put(String.valueOf(tap), new Signal(String.valueOf(tap), String.valueOf(d.get("column")), shape, encoding));
             });
         }
         return out;
@@ -174,26 +303,39 @@ public final class SoftLabelStore {
         return columns(taps, 1, false);
     }
 
-    /** The store's columns: see {@link #schema(List, int, boolean)}. */
+    /** The store's columns: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
     public static Column[] columns(List<String> taps, int teachers, boolean views) {
-        return java.util.Arrays.stream(schema(taps, teachers, views).fieldNames()).map(functions::col).toArray(Column[]::new);
+        return columns(taps, teachers, views, null);
+    }
+
+    /** The store's columns: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
+    public static Column[] columns(List<String> taps, int teachers, boolean views, ColumnEncoding logitsEncoding) {
+        return java.util.Arrays.stream(schema(taps, teachers, views, logitsEncoding).fieldNames()).map(functions::col).toArray(Column[]::new);
     }
 
     public static StructType schema(List<String> taps) {
         return schema(taps, 1, false);
     }
 
-    /**
-     * The store's schema: an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS} after the taps, a store with
-     * augmented {@code views} the {@link #VIEW_COLUMNS} last.
-     */
+    /** The store's schema with dense logits: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
     public static StructType schema(List<String> taps, int teachers, boolean views) {
+        return schema(taps, teachers, views, null);
+    }
+
+    /**
+     * The store's schema: the logits as {@code array<float>} in {@value #LOGITS}, or, with a {@code logitsEncoding},
+     * as its binary cell in {@value #LOGITS_TOPK}; an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS}
+     * after the taps (always dense {@code array<array<float>>}, whatever the logits' encoding: no
+     * reader trains from it, it is there to analyse the members),
+     * a store with augmented {@code views} the {@link #VIEW_COLUMNS} last.
+     */
+    public static StructType schema(List<String> taps, int teachers, boolean views, ColumnEncoding logitsEncoding) {
         StructType s = new StructType()
                 .add(ID, StringType, false)
                 .add(SPLIT, StringType, false)
                 .add(LABEL, IntegerType, false)
                 .add(IMAGE_HASH, LongType, false)
-                .add(LOGITS, DataTypes.createArrayType(FloatType, false), false);
+                .add(logitsColumn(logitsEncoding), logitsEncoding == null ? DataTypes.createArrayType(FloatType, false) : BinaryType, false);
         for (String tap : taps) {
             s = s.add(featureColumn(tap), BinaryType, false);
         }

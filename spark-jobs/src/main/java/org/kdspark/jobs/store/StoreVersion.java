@@ -32,7 +32,7 @@ public record StoreVersion(String root, String name, StoreManifest.VersionEntry 
     }
 
     public int numClasses() {
-        return ((Number) provenance.details().get("num_classes")).intValue();
+        return SoftLabelStore.numClasses(provenance);
     }
 
     public Map<String, SoftLabelStore.Signal> signals() {

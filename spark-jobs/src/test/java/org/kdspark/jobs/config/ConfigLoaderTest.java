@@ -76,6 +76,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBadLogitsEncodingFailsAtLoadNamingTheKeyAndTheAllowedValues() {
+        assertEquals("float32", ConfigLoader.load(null, List.of()).softLabels.logitsEncoding);
+        assertEquals("topk:5:float16", ConfigLoader.load(null, List.of("soft_labels.logits_encoding=topk:5:float16")).softLabels.logitsEncoding);
+        for (String bad : List.of("float16", "attention", "topk", "topk:0", "topk:x", "dense")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(null, List.of("soft_labels.logits_encoding=" + bad)), bad);
+            assertTrue(e.getMessage().contains("soft_labels.logits_encoding '" + bad + "'") && e.getMessage().contains("topk:K")
+                    && e.getMessage().contains("float32"), e.getMessage());
+        }
+        ConfigException zero = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("soft_labels.logits_encoding=topk:0")));
+        assertTrue(zero.getMessage().contains("K >= 1"), zero.getMessage());
+    }
+
+    @Test
     void missingFileSaysWhereTheShippedConfigsAre() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("nope.yaml"), List.of()));
         assertTrue(e.getMessage().contains("conf/"), e.getMessage());

@@ -251,6 +251,56 @@ class SoftLabelJobTest {
         assertEquals(0, SoftLabelJob.run(spark, augmented, layout).labelled(), "views are part of the version: nothing to redo");
     }
 
+    @Test
+    void topKLogitsComposeWithAnEnsembleAndViews() {
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+        KdConfig.Teacher t = new KdConfig.Teacher();
+        t.architecture = "cnn-small";
+        t.seed = 5;
+        ComputationGraph second = Models.teacher(t, SPEC, 4);
+        String secondZip = dir.resolve("second-topk.zip").toUri().toString();
+        files.writeBytes(secondZip, ModelFiles.toZip(second, Provenance.of("teacher", 1, "test"), false));
+        KdConfig both = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
+        both.softLabels.ensembleTeachers = List.of(secondZip);
+        both.softLabels.views = 1;
+        both.softLabels.viewShift = 2;
+        both.softLabels.logitsEncoding = "topk:2:float16";
+
+        SoftLabelJob.Result r = SoftLabelJob.run(spark, both, layout);
+
+        StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
+        long train = spark.read().parquet(layout.images()).filter("split = 'train'").count();
+        assertEquals(40, r.labelled(), "a version of its own");
+        assertEquals(40 + train, r.rows(), "every image and its view");
+        Dataset<Row> store = version.read(spark);
+        assertEquals(List.of(false, true, true), List.of(List.of(store.schema().fieldNames()).contains(SoftLabelStore.LOGITS),
+                List.of(store.schema().fieldNames()).contains(SoftLabelStore.LOGITS_TOPK),
+                List.of(store.schema().fieldNames()).contains(SoftLabelStore.MEMBER_LOGITS)));
+        SoftLabelStore.Signal logits = version.signals().get(SoftLabelStore.LOGITS);
+        assertEquals(new org.kdspark.kd.codec.ColumnEncoding.TopK(2, TensorEncoding.FLOAT16), logits.encoding());
+        // each row, image or view: the cell is the top-2 (float16) of the members' mean logits, member_logits stays dense
+        int field = store.schema().fieldIndex(SoftLabelStore.LOGITS_TOPK);
+        int views = 0;
+        for (Row row : store.collectAsList()) {
+            byte[] cell = row.getAs(SoftLabelStore.LOGITS_TOPK);
+            assertEquals(3 * 2 + 2 * 2, cell.length, "2 values and the tail in float16, 2 uint16 indices");
+            List<scala.collection.Seq<Float>> members = row.getList(row.fieldIndex(SoftLabelStore.MEMBER_LOGITS));
+            float[] mean = new float[4];
+            for (int c = 0; c < 4; c++) {
+                mean[c] = (members.get(0).apply(c) + members.get(1).apply(c)) / 2;
+            }
+            float[] expected = logits.encoding().decode(logits.encoding().encode(mean, 0, new int[] {4}), new int[] {4});
+            float[] decoded = new float[4];
+            logits.decodeInto(row, field, decoded, 0);
+            for (int c = 0; c < 4; c++) {
+                assertEquals(expected[c], decoded[c], 4e-3 * Math.max(1, Math.abs(expected[c])), "class " + c);
+            }
+            views += (int) row.getAs(SoftLabelStore.VIEW) > 0 ? 1 : 0;
+        }
+        assertEquals(train, views);
+        assertEquals(0, SoftLabelJob.run(spark, both, layout).labelled(), "nothing to redo");
+    }
+
     private static double[] softmax(float[] z) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : z) {
