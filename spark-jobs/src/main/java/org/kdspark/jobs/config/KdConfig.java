@@ -166,10 +166,11 @@ public final class KdConfig {
         /** Minibatches each worker fits between two parameter averagings. */
         public int averagingFrequency = 8;
         /**
-         * How the averaging runs: {@code barrier} (an epoch is one Spark barrier stage whose tasks exchange parameters
-         * with allGather) or {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging round).
+         * How the averaging runs: {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging
+         * round; the faster at the default student, measured) or {@code barrier} (an epoch is one Spark barrier stage
+         * whose tasks average with each other over TCP).
          */
-        public String trainer = org.kdspark.jobs.distill.EpochTrainer.BARRIER;
+        public String trainer = org.kdspark.jobs.distill.EpochTrainer.DL4J;
         public double learningRate = 2e-3;
         /**
          * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the

@@ -92,9 +92,10 @@ class ResumeDeterminismAndGuardTest {
 
     @Test
     void trainingOnSeparateExecutorJvmsMatchesLocalMode() throws Exception {
-        DistillJob.Result local = DistillJob.run(spark, config(), layout, "local");
+        // the barrier trainer: its workers exchange parameters over TCP, here between two executor JVMs
+        DistillJob.Result local = DistillJob.run(spark, config("distill.trainer=barrier"), layout, "local");
         Path yaml = dir.resolve("cluster.yaml");
-        Files.writeString(yaml, ConfigLoader.toYaml(config()));
+        Files.writeString(yaml, ConfigLoader.toYaml(config("distill.trainer=barrier")));
         Path log = dir.resolve("local-cluster.log");
         Path sparkHome = SparkJars.home(dir.resolve("spark-home"));
         int exit = ChildJvm.await(ChildJvm.start(DistillOnLocalCluster.class, List.of(yaml.toString(), dir.toString(), "cluster"), log,
@@ -111,7 +112,7 @@ class ResumeDeterminismAndGuardTest {
         }
         // the same minibatches and averaging rounds; only the order of float sums across processes may differ
         assertTrue(maxDiff < 1e-3, "max parameter difference " + maxDiff);
-        DistillJob.Result cluster = DistillJob.run(spark, config(), layout, "cluster", true);
+        DistillJob.Result cluster = DistillJob.run(spark, config("distill.trainer=barrier"), layout, "cluster", true);
         assertEquals(local.scores().accuracy(), cluster.scores().accuracy(), 0.01);
     }
 
