@@ -181,7 +181,8 @@ public final class Metrics {
         return out;
     }
 
-    static double[] softmax(float[] logits, int row, int k) {
+    /** The softmax of row {@code row} of row-major {@code logits} with {@code k} classes per row. */
+    public static double[] softmax(float[] logits, int row, int k) {
         double[] l = logSoftmax(logits, row, k);
         for (int c = 0; c < k; c++) {
             l[c] = Math.exp(l[c]);

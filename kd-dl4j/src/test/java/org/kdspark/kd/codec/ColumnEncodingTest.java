@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.kdspark.kd.eval.Metrics;
 
 /** Each per-column encoding against hand-computed or independently computed decodings. */
 class ColumnEncodingTest {
@@ -47,8 +48,8 @@ class ColumnEncodingTest {
         float fill = (float) (tail - Math.log(4));
         assertArrayEquals(new float[] {fill, 2f, fill, fill, 3f, fill}, d, 1e-6f);
         // softmax at T=1: the top-2 probabilities are the teacher's, the rest share the tail's mass evenly
-        double[] p = softmax(logits);
-        double[] q = softmax(d);
+        double[] p = Metrics.softmax(logits, 0, logits.length);
+        double[] q = Metrics.softmax(d, 0, d.length);
         assertEquals(p[4], q[4], 1e-6);
         assertEquals(p[1], q[1], 1e-6);
         assertEquals(p[0] + p[2] + p[3] + p[5], 4 * q[0], 1e-6);
@@ -117,22 +118,5 @@ class ColumnEncodingTest {
         for (int p = 0; p < 49; p++) {
             assertEquals(f[p], h[p], 1e-3 * f[p]);
         }
-    }
-
-    private static double[] softmax(float[] x) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : x) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] p = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            p[i] = Math.exp(x[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < x.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 }

@@ -49,7 +49,7 @@ public final class BarrierAveragingTrainer implements EpochTrainer {
 
     private final JavaSparkContext jsc;
     private final Settings settings;
-    private ComputationGraph network;
+    private final ComputationGraph network;
 
     public BarrierAveragingTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
         this.jsc = jsc;
@@ -79,8 +79,9 @@ public final class BarrierAveragingTrainer implements EpochTrainer {
                     first = r;
                 }
             }
-            if (first == null) {
-                throw new IllegalStateException("the barrier stage of epoch " + epoch + " returned no result from its first task");
+            if (first == null || fitted == 0) {
+                throw new IllegalStateException("epoch " + epoch + " fitted no minibatch" + (first == null ? " (no result from task 0)" : "")
+                        + ": the training split is empty");
             }
             network.params().assign(Nd4j.createFromArray(first.params()).reshape(network.params().shape()));
             INDArray state = network.getUpdater().getStateViewArray();
@@ -89,7 +90,7 @@ public final class BarrierAveragingTrainer implements EpochTrainer {
             }
             network.getConfiguration().setIterationCount(first.iterations());
             network.incrementEpochCount();
-            return fitted == 0 ? Double.NaN : scoreSum / fitted;
+            return scoreSum / fitted;
         } finally {
             start.destroy();
         }

@@ -32,6 +32,7 @@ import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.loss.AttentionTransferLoss;
 import org.kdspark.kd.model.ModelFiles;
@@ -194,13 +195,13 @@ class SoftLabelJobTest {
         Row p = probsVersion.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo((String) image.getAs(ImageTable.ID)))
                 .first();
         List<Float> mixed = p.getList(p.fieldIndex(SoftLabelStore.LOGITS));
-        double[] q1 = softmax(z1);
-        double[] q2 = softmax(z2);
+        double[] q1 = Metrics.softmax(z1, 0, z1.length);
+        double[] q2 = Metrics.softmax(z2, 0, z2.length);
         float[] m = new float[4];
         for (int c = 0; c < 4; c++) {
             m[c] = mixed.get(c);
         }
-        double[] q = softmax(m);
+        double[] q = Metrics.softmax(m, 0, m.length);
         for (int c = 0; c < 4; c++) {
             assertEquals((q1[c] + q2[c]) / 2, q[c], 1e-5, "mean probability of class " + c);
         }
@@ -299,23 +300,6 @@ class SoftLabelJobTest {
         }
         assertEquals(train, views);
         assertEquals(0, SoftLabelJob.run(spark, both, layout).labelled(), "nothing to redo");
-    }
-
-    private static double[] softmax(float[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] out = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            out[i] = Math.exp(z[i] - max);
-            sum += out[i];
-        }
-        for (int i = 0; i < z.length; i++) {
-            out[i] /= sum;
-        }
-        return out;
     }
 
     @Test

@@ -46,6 +46,7 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.eval.Metrics;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -226,8 +227,8 @@ class SuppliedTeacherJobTest {
                 pixels[i] = (byte) expected.get("pixels").get(e.getKey()).get(i).asInt();
             }
             INDArray x = SPEC.toInput(pixels, 0, 1);
-            assertArrayClose(net.output(x, false).dup('c').data().asFloat(), softmax(z[0]), "the MultiLayerNetwork teacher");
-            assertArrayClose(graph.outputSingle(x).dup('c').data().asFloat(), softmax(z[2]), "the ComputationGraph member");
+            assertArrayClose(net.output(x, false).dup('c').data().asFloat(), probabilities(z[0]), "the MultiLayerNetwork teacher");
+            assertArrayClose(graph.outputSingle(x).dup('c').data().asFloat(), probabilities(z[2]), "the ComputationGraph member");
             assertLogits("functional_residual.h5", e.getKey(), z[1]);
             float[] mean = floats(row.getList(row.fieldIndex(SoftLabelStore.LOGITS)));
             for (int c = 0; c < 10; c++) {
@@ -296,20 +297,11 @@ class SuppliedTeacherJobTest {
         }
     }
 
-    private static float[] softmax(float[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : z) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] e = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            e[i] = Math.exp(z[i] - max);
-            sum += e[i];
-        }
-        float[] out = new float[z.length];
-        for (int i = 0; i < z.length; i++) {
-            out[i] = (float) (e[i] / sum);
+    private static float[] probabilities(float[] logits) {
+        double[] p = Metrics.softmax(logits, 0, logits.length);
+        float[] out = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = (float) p[i];
         }
         return out;
     }
