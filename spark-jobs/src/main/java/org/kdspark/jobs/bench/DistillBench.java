@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.LearningRateSchedule;
 import org.kdspark.jobs.distill.MinibatchBuilder;
@@ -44,10 +45,11 @@ public final class DistillBench {
 
     /**
      * What to run: {@code epochs} each way; a Spark run per trainer ({@code distill.trainer} values) and averaging
-     * frequency; a plain-loop run per minibatch size (empty: the Spark run's global batch). The first of each list is
-     * the headline.
+     * frequency (all-reduce once, as frequency 1: it combines gradients every step); a plain-loop run per minibatch size (empty: the Spark run's global batch); each once per seed (empty:
+     * {@code distill.seed}), the seed fixing the student's initialisation and the data order. The first of each list is
+     * the headline; accuracies are means over the seeds, speeds total examples over total seconds.
      */
-    public record Options(int epochs, List<String> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes) {
+    public record Options(int epochs, List<String> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes, List<Long> seeds) {
     }
 
     public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, Options options) {
@@ -60,66 +62,68 @@ public final class DistillBench {
         LearningRateSchedule schedule = LearningRateSchedule.of(d);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
+        List<Long> seeds = options.seeds().isEmpty() ? List.of(d.seed) : options.seeds();
+        List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker) : options.localBatchSizes();
         try (TrainingData data = TrainingData.prepare(spark, layout, objective, 0)) {
             MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
             long examples = data.trainExamples() * epochs;
-
-            List<Map<String, Object>> sparkRuns = new ArrayList<>();
-            for (String kind : options.trainers()) {
-                for (int frequency : options.averagingFrequencies()) {
-                    ComputationGraph student = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
-                    EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
-                            new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, d.seed));
-                    long t0 = System.nanoTime();
+            Map<String, Run> sparkRuns = new LinkedHashMap<>();
+            Map<String, Run> localRuns = new LinkedHashMap<>();
+            // seed by seed, every configuration once: a drift in the machine's load spreads over all of them
+            for (long seed : seeds) {
+                KdConfig.Distill ds = withSeed(config, seed).distill;
+                for (String kind : options.trainers()) {
+                    // all-reduce steps together every minibatch, whatever the frequency: run once, as frequency 1
+                    for (int frequency : kind.equals(EpochTrainer.ALLREDUCE) ? List.of(1) : options.averagingFrequencies()) {
+                        ComputationGraph student = Models.student(ds, data.spec(), data.numClasses(), objective, data.teacherShapes());
+                        EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
+                                new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, seed));
+                        long t0 = System.nanoTime();
+                        for (int epoch = 1; epoch <= epochs; epoch++) {
+                            trainer.network().setLearningRate(schedule.rate(epoch));
+                            trainer.fitEpoch(data.minibatches(seed, epoch, workers, builder), epoch);
+                        }
+                        double seconds = (System.nanoTime() - t0) / 1e9;
+                        double accuracy = Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy();
+                        Run run = sparkRuns.computeIfAbsent(kind + "/" + frequency, k -> new Run());
+                        run.add(seconds, accuracy);
+                        run.put("trainer", kind);
+                        run.put("averaging_frequency", frequency);
+                        System.out.printf(Locale.ROOT, "bench distill: seed %d, spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n",
+                                seed, kind, frequency, examples / seconds, accuracy);
+                    }
+                }
+                for (int batchSize : batchSizes) {
+                    MinibatchBuilder localBuilder = data.builder(objective, batchSize);
+                    ComputationGraph local = Models.student(ds, data.spec(), data.numClasses(), objective, data.teacherShapes());
+                    double seconds = 0;
+                    double prepareSeconds = 0;
                     for (int epoch = 1; epoch <= epochs; epoch++) {
-                        trainer.network().setLearningRate(schedule.rate(epoch));
-                        trainer.fitEpoch(data.minibatches(d.seed, epoch, workers, builder), epoch);
+                        long p0 = System.nanoTime();
+                        List<MultiDataSet> batches = data.minibatches(seed, epoch, 1, localBuilder).collect();
+                        prepareSeconds += (System.nanoTime() - p0) / 1e9;
+                        local.setLearningRate(schedule.rate(epoch));
+                        long t0 = System.nanoTime();
+                        for (MultiDataSet batch : batches) {
+                            local.fit(batch);
+                        }
+                        seconds += (System.nanoTime() - t0) / 1e9;
                     }
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("trainer", kind);
-                    r.put("averaging_frequency", frequency);
-                    r.put("seconds", seconds);
-                    r.put("examples_per_s", examples / seconds);
-                    r.put("accuracy", Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy());
-                    sparkRuns.add(r);
-                    System.out.printf(Locale.ROOT, "bench distill: spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n", kind,
-                            frequency, (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
+                    double accuracy = Evaluation.evaluate(local, data.test().images(), null).accuracy();
+                    Run run = localRuns.computeIfAbsent("b" + batchSize, k -> new Run());
+                    run.add(seconds, accuracy);
+                    run.put("batch_size", batchSize);
+                    run.put("params", local.numParams());
+                    run.put("minibatch_prepare_seconds", prepareSeconds + (Double) run.getOrDefault("minibatch_prepare_seconds", 0.0));
+                    System.out.printf(Locale.ROOT, "bench distill: seed %d, plain fit (batch %d) %.0f ex/s, test accuracy %.4f%n", seed, batchSize,
+                            examples / seconds, accuracy);
                 }
             }
 
-            List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker) : options.localBatchSizes();
-            List<Map<String, Object>> localRuns = new ArrayList<>();
-            for (int batchSize : batchSizes) {
-                MinibatchBuilder localBuilder = data.builder(objective, batchSize);
-                ComputationGraph local = Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes());
-                double seconds = 0;
-                double prepareSeconds = 0;
-                for (int epoch = 1; epoch <= epochs; epoch++) {
-                    long p0 = System.nanoTime();
-                    List<MultiDataSet> batches = data.minibatches(d.seed, epoch, 1, localBuilder).collect();
-                    prepareSeconds += (System.nanoTime() - p0) / 1e9;
-                    local.setLearningRate(schedule.rate(epoch));
-                    long t0 = System.nanoTime();
-                    for (MultiDataSet batch : batches) {
-                        local.fit(batch);
-                    }
-                    seconds += (System.nanoTime() - t0) / 1e9;
-                }
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("batch_size", batchSize);
-                r.put("seconds", seconds);
-                r.put("minibatch_prepare_seconds", prepareSeconds);
-                r.put("examples_per_s", examples / seconds);
-                r.put("accuracy", Evaluation.evaluate(local, data.test().images(), null).accuracy());
-                r.put("params", local.numParams());
-                localRuns.add(r);
-                System.out.printf(Locale.ROOT, "bench distill: plain fit (batch %d) %.0f ex/s, test accuracy %.4f%n", batchSize,
-                        (Double) r.get("examples_per_s"), (Double) r.get("accuracy"));
-            }
-
-            Map<String, Object> head = sparkRuns.get(0);
-            Map<String, Object> localHead = localRuns.get(0);
+            List<Map<String, Object>> spark_ = sparkRuns.values().stream().map(r -> r.figures(examples)).toList();
+            List<Map<String, Object>> local_ = localRuns.values().stream().map(r -> r.figures(examples)).toList();
+            Map<String, Object> head = spark_.get(0);
+            Map<String, Object> localHead = local_.get(0);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("spark_examples_per_s", head.get("examples_per_s"));
             out.put("local_examples_per_s", localHead.get("examples_per_s"));
@@ -129,8 +133,9 @@ public final class DistillBench {
             out.put("trainer", head.get("trainer"));
             out.put("averaging_frequency", head.get("averaging_frequency"));
             out.put("local_batch_size", localHead.get("batch_size"));
-            out.put("spark_runs", sparkRuns);
-            out.put("local_runs", localRuns);
+            out.put("seeds", seeds);
+            out.put("spark_runs", spark_);
+            out.put("local_runs", local_);
             out.put("epochs", epochs);
             out.put("train_examples", data.trainExamples());
             out.put("workers", workers);
@@ -144,27 +149,60 @@ public final class DistillBench {
         }
     }
 
+    /** A copy of {@code config} whose student starts from {@code seed}. */
+    private static KdConfig withSeed(KdConfig config, long seed) {
+        KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
+        c.distill.seed = seed;
+        return c;
+    }
+
+    /** One configuration's runs over the seeds: its labels, then per seed the seconds and the test accuracy. */
+    private static final class Run extends LinkedHashMap<String, Object> {
+        private final List<Double> accuracies = new ArrayList<>();
+        private double seconds;
+
+        void add(double runSeconds, double accuracy) {
+            accuracies.add(accuracy);
+            seconds += runSeconds;
+        }
+
+        Map<String, Object> figures(long examplesPerSeed) {
+            Map<String, Object> r = new LinkedHashMap<>(this);
+            r.put("seconds", seconds);
+            r.put("examples_per_s", examplesPerSeed * accuracies.size() / seconds);
+            r.put("accuracy", accuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+            r.put("accuracies", List.copyOf(accuracies));
+            return r;
+        }
+    }
+
     /** The figures as a Markdown table. */
     public static String markdown(Map<String, Object> r) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Student %s (%s params), %s, %s epoch(s) on %s examples, %s workers on %s%n%n", r.get("student"),
-                r.get("student_params"), r.get("objective"), r.get("epochs"), r.get("train_examples"), r.get("workers"), r.get("master")));
-        md.append("| trainer | averaging frequency | examples/s | test accuracy |\n|---|---:|---:|---:|\n");
+        md.append(String.format(Locale.ROOT, "Student %s (%s params), %s, %s epoch(s) on %s examples, %s workers on %s, seeds %s%n%n", r.get("student"),
+                r.get("student_params"), r.get("objective"), r.get("epochs"), r.get("train_examples"), r.get("workers"), r.get("master"), r.get("seeds")));
+        md.append("| trainer | averaging frequency | examples/s | test accuracy, mean | per seed |\n|---|---:|---:|---:|---|\n");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("spark_runs");
         for (Map<String, Object> run : runs) {
-            md.append(String.format(Locale.ROOT, "| Spark parameter averaging, %s trainer | %s | %.0f | %.2f%% |%n", run.get("trainer"),
-                    run.get("averaging_frequency"),
-                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
+            md.append(String.format(Locale.ROOT, "| Spark, %s trainer | %s | %.0f | %.2f%% | %s |%n", run.get("trainer"),
+                    run.get("trainer").equals(EpochTrainer.ALLREDUCE) ? "every step" : run.get("averaging_frequency"),
+                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy"), perSeed(run)));
         }
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> localRuns = (List<Map<String, Object>>) r.get("local_runs");
         for (Map<String, Object> run : localRuns) {
-            md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM, batch %s | - | %.0f | %.2f%% |%n", run.get("batch_size"),
-                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy")));
+            md.append(String.format(Locale.ROOT, "| plain ComputationGraph.fit, one JVM, batch %s | - | %.0f | %.2f%% | %s |%n", run.get("batch_size"),
+                    (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy"), perSeed(run)));
         }
         md.append(String.format(Locale.ROOT, "%nratio (Spark %s trainer / plain at batch %s) %.3f; accuracy difference %+.2f points%n", r.get("trainer"), r.get("local_batch_size"),
                 (Double) r.get("ratio"), 100 * ((Double) r.get("spark_accuracy") - (Double) r.get("local_accuracy"))));
         return md.toString();
+    }
+
+    private static String perSeed(Map<String, Object> run) {
+        @SuppressWarnings("unchecked")
+        List<Double> accuracies = (List<Double>) run.get("accuracies");
+        return String.join(", ", accuracies.stream().map(a -> String.format(Locale.ROOT, "%.2f", 100 * a)).toList());
     }
 }

@@ -126,9 +126,13 @@ final class BenchCommands {
         List<Integer> frequencies;
 
         @Option(names = "--trainers", split = ",", paramLabel = "T",
-                description = "Spark trainers to run, each at every averaging frequency: barrier, dl4j; the first is the headline "
+                description = "Spark trainers to run, each at every averaging frequency: allreduce, barrier, dl4j; the first is the headline "
                         + "(default: distill.trainer).")
         List<String> trainers;
+
+        @Option(names = "--seeds", split = ",", paramLabel = "S",
+                description = "Every run once per seed (initialisation and data order); accuracies are means over the seeds (default: distill.seed).")
+        List<Long> seeds;
 
         @Option(names = "--local-batch-sizes", split = ",", paramLabel = "B",
                 description = "Plain-loop runs, one per minibatch size; the first is the headline (default: the Spark run's global batch, "
@@ -154,7 +158,7 @@ final class BenchCommands {
                 }
             }
             Map<String, Object> r = DistillBench.run(spark, config, layout, new DistillBench.Options(epochs, kinds, chosen,
-                    localBatchSizes != null ? localBatchSizes : List.of()));
+                    localBatchSizes != null ? localBatchSizes : List.of(), seeds != null ? seeds : List.of()));
             try {
                 writeJson(json, r);
             } catch (IOException e) {

@@ -163,12 +163,13 @@ public final class KdConfig {
         public double alpha = 0.5;
         public int epochs = 8;
         public int batchSizePerWorker = 64;
-        /** Minibatches each worker fits between two parameter averagings. */
+        /** Minibatches each worker fits between two parameter averagings ({@code barrier} and {@code dl4j} trainers). */
         public int averagingFrequency = 8;
         /**
-         * How the averaging runs: {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging
-         * round; the faster at the default student, measured) or {@code barrier} (an epoch is one Spark barrier stage
-         * whose tasks average with each other over TCP).
+         * How the workers train together: {@code allreduce} (an epoch is one Spark barrier stage whose tasks sum
+         * their gradients every step over TCP: synchronous SGD at batch workers x batch_size_per_worker),
+         * {@code barrier} (the same stage, averaging parameters and updater state every averaging_frequency
+         * minibatches) or {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging round).
          */
         public String trainer = org.kdspark.jobs.distill.EpochTrainer.DL4J;
         public double learningRate = 2e-3;

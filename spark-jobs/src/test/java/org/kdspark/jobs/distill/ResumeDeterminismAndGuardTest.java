@@ -140,21 +140,29 @@ class ResumeDeterminismAndGuardTest {
     @Test
     void theTrainerBenchmarkTrainsBothWaysOnTheSameDataAndReportsTheRatio() {
         java.util.Map<String, Object> r = org.kdspark.jobs.bench.DistillBench.run(spark, config(), layout,
-                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(EpochTrainer.BARRIER, EpochTrainer.DL4J), List.of(4, 16), List.of()));
+                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(EpochTrainer.ALLREDUCE, EpochTrainer.DL4J), List.of(4, 16), List.of(),
+                        List.of(7L, 8L)));
         double spark = (Double) r.get("spark_examples_per_s");
         double local = (Double) r.get("local_examples_per_s");
         assertTrue(spark > 0 && local > 0, r.toString());
         assertEquals(spark / local, (Double) r.get("ratio"), 1e-12);
-        assertEquals(4, r.get("averaging_frequency"));
-        assertEquals(4, ((List<?>) r.get("spark_runs")).size());
-        assertEquals(EpochTrainer.BARRIER, r.get("trainer"));
+        // all-reduce combines gradients every step: it runs once, as frequency 1; dl4j once per frequency
+        assertEquals(1, r.get("averaging_frequency"));
+        List<?> runs = (List<?>) r.get("spark_runs");
+        assertEquals(List.of(1, 4, 16), runs.stream().map(m -> ((java.util.Map<?, ?>) m).get("averaging_frequency")).toList());
+        assertEquals(EpochTrainer.ALLREDUCE, r.get("trainer"));
         // the plain loop's minibatch defaults to the Spark run's global one
         assertEquals((Integer) r.get("workers") * (Integer) r.get("batch_size_per_worker"), r.get("local_batch_size"));
         assertEquals(1200L, r.get("train_examples"));
+        // each run once per seed; the headline accuracy is the mean of the seeds'
+        List<?> perSeed = (List<?>) ((java.util.Map<?, ?>) runs.get(0)).get("accuracies");
+        assertEquals(2, perSeed.size());
+        assertEquals(((Double) perSeed.get(0) + (Double) perSeed.get(1)) / 2, (Double) r.get("spark_accuracy"), 1e-12);
         // one epoch on 1,200 images: both well above chance (10 classes)
         assertTrue((Double) r.get("spark_accuracy") > 0.3 && (Double) r.get("local_accuracy") > 0.3, r.toString());
         String md = org.kdspark.jobs.bench.DistillBench.markdown(r);
-        assertTrue(md.contains("| plain ComputationGraph.fit, one JVM, batch " + r.get("local_batch_size") + " |") && md.contains("ratio (Spark barrier trainer / plain at batch"), md);
+        assertTrue(md.contains("| plain ComputationGraph.fit, one JVM, batch " + r.get("local_batch_size") + " |")
+                && md.contains("ratio (Spark allreduce trainer / plain at batch") && md.contains("seeds [7, 8]"), md);
     }
 
     @Test

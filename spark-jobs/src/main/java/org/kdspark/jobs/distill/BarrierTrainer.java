@@ -1,0 +1,173 @@
+package org.kdspark.jobs.distill;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.datasets.iterator.AsyncMultiDataSetIterator;
+import org.deeplearning4j.datasets.iterator.IteratorMultiDataSetIterator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * A trainer whose epoch is one Spark barrier stage of {@code workers} tasks connected by a {@link TaskStar}. Each task
+ * rebuilds the student from a broadcast of the driver's parameters and updater state and trains on its dealt
+ * minibatches in order (a prefetch thread builds them); how the tasks keep their students together is the subclass's
+ * {@link Worker}. The driver adopts the final state one task returns.
+ *
+ * <p>A barrier stage needs a task slot per worker at once and no dynamic allocation, and executors must reach each
+ * other over TCP; if a task fails, Spark reruns the whole stage from the same broadcast.
+ */
+abstract class BarrierTrainer implements EpochTrainer {
+
+    private final JavaSparkContext jsc;
+    final Settings settings;
+    private final ComputationGraph network;
+
+    BarrierTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
+        this.jsc = jsc;
+        this.network = network;
+        this.settings = settings;
+    }
+
+    /** The function each task of the stage runs, starting from {@code start}. */
+    abstract Worker worker(Broadcast<Snapshot> start);
+
+    @Override
+    public double fitEpoch(JavaRDD<MultiDataSet> minibatches, int epoch) {
+        if (minibatches.getNumPartitions() != settings.workers()) {
+            throw new IllegalArgumentException("the " + getClass().getSimpleName() + " needs the minibatches dealt to exactly " + settings.workers()
+                    + " partitions (one per worker), got " + minibatches.getNumPartitions());
+        }
+        Broadcast<Snapshot> start = jsc.broadcast(Snapshot.of(network));
+        try {
+            ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
+            List<WorkerResult> results = JavaRDD.fromRDD(minibatches.rdd().barrier().mapPartitions(worker(start), false, tag), tag).collect();
+            double scoreSum = 0;
+            long fitted = 0;
+            WorkerResult last = null;
+            for (WorkerResult r : results) {
+                scoreSum += r.scoreSum();
+                fitted += r.minibatches();
+                if (r.params() != null && (last == null || r.partition() < last.partition())) {
+                    last = r;
+                }
+            }
+            if (last == null || fitted == 0) {
+                throw new IllegalStateException("epoch " + epoch + " fitted no minibatch" + (last == null ? " (no task returned the final state)" : "")
+                        + ": the training split is empty");
+            }
+            network.params().assign(Nd4j.createFromArray(last.params()).reshape(network.params().shape()));
+            INDArray state = network.getUpdater().getStateViewArray();
+            if (state != null) {
+                state.assign(Nd4j.createFromArray(last.updaterState()).reshape(state.shape()));
+            }
+            network.getConfiguration().setIterationCount(last.iterations());
+            network.incrementEpochCount();
+            return scoreSum / fitted;
+        } finally {
+            start.destroy();
+        }
+    }
+
+    @Override
+    public ComputationGraph network() {
+        return network;
+    }
+
+    /**
+     * The driver's student as the workers rebuild it: configuration (learning rate and counters included), parameters
+     * and updater state, with the shapes DL4J keeps them in.
+     */
+    record Snapshot(String configuration, float[] params, long[] paramsShape, float[] updaterState, long[] updaterShape)
+            implements Serializable {
+
+        static Snapshot of(ComputationGraph net) {
+            INDArray state = net.getUpdater().getStateViewArray();
+            return new Snapshot(net.getConfiguration().toJson(), net.params().toFloatVector(), net.params().shape(),
+                    state == null ? null : state.toFloatVector(), state == null ? null : state.shape());
+        }
+
+        ComputationGraph network() {
+            ComputationGraph net = new ComputationGraph(ComputationGraphConfiguration.fromJson(configuration));
+            net.init(Nd4j.createFromArray(params).reshape(paramsShape), false);
+            if (updaterState != null) {
+                net.setUpdater(new ComputationGraphUpdater(net, Nd4j.createFromArray(updaterState).reshape(updaterShape)));
+            }
+            return net;
+        }
+    }
+
+    /**
+     * What a task returns: its score sum and minibatch count, and, from the tasks that hold it, the epoch's final
+     * parameters, updater state and iteration count ({@code params} null otherwise).
+     */
+    record WorkerResult(int partition, double scoreSum, long minibatches, float[] params, float[] updaterState, int iterations)
+            implements Serializable {
+    }
+
+    /** What a task's training loop reports: its score sum, minibatches fitted, and whether its student is the final one. */
+    record Outcome(double scoreSum, long fitted, boolean holdsFinalState) {
+    }
+
+    /** One task's epoch: the student, the minibatch iterator and the star around the subclass's {@link #train}. */
+    abstract static class Worker extends AbstractFunction1<scala.collection.Iterator<MultiDataSet>, scala.collection.Iterator<WorkerResult>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<Snapshot> start;
+        private final int batchSize;
+        private final int prefetch;
+
+        Worker(Broadcast<Snapshot> start, int batchSize, int prefetch) {
+            this.start = start;
+            this.batchSize = batchSize;
+            this.prefetch = prefetch;
+        }
+
+        /** Trains {@code net} on {@code batches}, keeping it together with the other tasks' over {@code star}. */
+        abstract Outcome train(ComputationGraph net, MultiDataSetIterator batches, TaskStar star) throws IOException;
+
+        @Override
+        public scala.collection.Iterator<WorkerResult> apply(scala.collection.Iterator<MultiDataSet> partition) {
+            BarrierTaskContext context = BarrierTaskContext.get();
+            ComputationGraph net = start.value().network();
+            MultiDataSetIterator batches = new IteratorMultiDataSetIterator(JavaConverters.asJavaIterator(partition), batchSize);
+            if (prefetch > 0) {
+                batches = new AsyncMultiDataSetIterator(batches, prefetch, false);
+            }
+            Outcome outcome;
+            try (TaskStar star = TaskStar.join(context)) {
+                outcome = train(net, batches, star);
+            } catch (IOException e) {
+                throw new UncheckedIOException("task " + context.partitionId() + " of the " + getClass().getEnclosingClass().getSimpleName()
+                        + " lost its connection to the other workers: " + e.getMessage(), e);
+            } catch (UncheckedIOException e) {
+                throw new UncheckedIOException("task " + context.partitionId() + " of the " + getClass().getEnclosingClass().getSimpleName()
+                        + " lost its connection to the other workers: " + e.getCause().getMessage(), e.getCause());
+            } finally {
+                if (batches instanceof AsyncMultiDataSetIterator async) {
+                    async.shutdown();
+                }
+            }
+            INDArray state = net.getUpdater().getStateViewArray();
+            WorkerResult result = outcome.holdsFinalState()
+                    ? new WorkerResult(context.partitionId(), outcome.scoreSum(), outcome.fitted(), net.params().toFloatVector(),
+                            state == null ? null : state.toFloatVector(), net.getIterationCount())
+                    : new WorkerResult(context.partitionId(), outcome.scoreSum(), outcome.fitted(), null, null, 0);
+            return JavaConverters.asScalaIterator(List.of(result).iterator());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.kdspark.jobs.distill;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.kdspark.jobs.TestSpark;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The all-reduce trainer is synchronous SGD: two Spark workers stepping on minibatches of 8 end with the parameters
+ * and Adam state of one plain loop fitting, step by step, the two workers' minibatches merged into one of 16.
+ */
+class AllReduceTrainerTest {
+
+    private static final int FEATURES = 6;
+    private static final int CLASSES = 3;
+
+    private static ComputationGraph mlp() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).updater(new Adam(0.01))
+                .graphBuilder().addInputs("in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(5).activation(Activation.TANH).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(CLASSES)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out").build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    private static MultiDataSet batch(Random random, int size) {
+        INDArray x = Nd4j.create(Nd4j.defaultFloatingPointType(), size, FEATURES);
+        INDArray y = Nd4j.zeros(Nd4j.defaultFloatingPointType(), size, CLASSES);
+        for (int i = 0; i < size; i++) {
+            for (int j = 0; j < FEATURES; j++) {
+                x.putScalar(i, j, random.nextGaussian());
+            }
+            y.putScalar(i, random.nextInt(CLASSES), 1.0);
+        }
+        return new org.nd4j.linalg.dataset.MultiDataSet(x, y);
+    }
+
+    @ParameterizedTest(name = "worker 0 with {0} minibatches, worker 1 with {1}")
+    @CsvSource({"3, 3", "3, 2", "2, 4"})
+    void twoWorkersStepLikeOnePlainLoopOnTheirMergedMinibatches(int first, int second) {
+        Random random = new Random(5);
+        List<List<MultiDataSet>> dealt = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < first; i++) {
+            dealt.get(0).add(batch(random, 8));
+        }
+        for (int i = 0; i < second; i++) {
+            // the last minibatch of a partition may be smaller
+            dealt.get(1).add(batch(random, i == second - 1 ? 5 : 8));
+        }
+
+        ComputationGraph plain = mlp();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        JavaRDD<MultiDataSet> rdd = jsc.parallelize(List.of(0, 1), 2).mapPartitionsWithIndex((index, ignored) -> dealt.get(index).iterator(), true);
+        AllReduceTrainer trainer = new AllReduceTrainer(jsc, mlp(), new EpochTrainer.Settings(2, 8, 1, 2, 1L));
+        // two epochs: the second starts from the driver's student, Adam's moments and its step count
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            for (int step = 0; step < Math.max(first, second); step++) {
+                List<MultiDataSet> parts = new ArrayList<>();
+                for (List<MultiDataSet> worker : dealt) {
+                    if (step < worker.size()) {
+                        parts.add(worker.get(step));
+                    }
+                }
+                plain.fit(org.nd4j.linalg.dataset.MultiDataSet.merge(parts));
+            }
+            plain.incrementEpochCount();
+            double score = trainer.fitEpoch(rdd, epoch);
+            assertTrue(Double.isFinite(score) && score > 0, "mean training score " + score);
+        }
+
+        assertEquals(plain.getIterationCount(), trainer.network().getIterationCount(), "one optimizer step per merged minibatch");
+        assertClose(plain.params().toFloatVector(), trainer.network().params().toFloatVector(), "parameters");
+        assertClose(plain.getUpdater().getStateViewArray().toFloatVector(), trainer.network().getUpdater().getStateViewArray().toFloatVector(),
+                "Adam's moments");
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs(expected[i] - actual[i]) / Math.max(1e-3, Math.abs(expected[i])));
+        }
+        // only the order of float sums differs (one GEMM over 16 examples against two over 8, added)
+        assertTrue(max < 1e-4, what + ": max relative difference " + max);
+    }
+
+    @Test
+    void aStepSumsTheGradientsOfTheWorkersThatHadAMinibatchAndEachScalesByItsShare() {
+        ByteBuffer a = AllReduceTrainer.Rounds.encode(8, true, new float[] {1, 2});
+        ByteBuffer b = AllReduceTrainer.Rounds.encode(4, false, new float[] {3, 6});
+        ByteBuffer reply = AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.idle(), b));
+        assertTrue(AllReduceTrainer.Rounds.anyMore(reply), "worker 0 has more");
+        INDArray gradient = Nd4j.createFromArray(0f, 0f);
+        AllReduceTrainer.Rounds.adopt(reply, 8, gradient);
+        // sum {4, 8} over 12 examples; the updater will divide by this worker's 8
+        assertArrayEquals(new float[] {4f * 8 / 12, 8f * 8 / 12}, gradient.toFloatVector(), 1e-6f);
+
+        assertFalse(AllReduceTrainer.Rounds.anyMore(AllReduceTrainer.Rounds.sum(List.of(AllReduceTrainer.Rounds.idle(), AllReduceTrainer.Rounds.idle()))),
+                "the epoch ends when nobody has minibatches");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.encode(8, false, new float[] {1, 2, 3}))));
+        assertTrue(e.getMessage().contains("students differ"), e.getMessage());
+    }
+}
