@@ -186,6 +186,7 @@ public final class InferenceBench {
         j.put("roofline_fraction", ips * mflops / 1000 / gemm);
         j.put("feature_taps", c.softLabels.featureTaps);
         j.put("bytes_per_row", r.bytesPerRow());
+        j.put("phase_seconds", r.phases());
         j.put("store", root.resolve("soft-labels").toUri().toString());
         log("soft-label job %s: %d rows in %.1f s = %.0f images/s", variant, r.rows(), r.seconds(), ips);
         return j;

@@ -171,7 +171,7 @@ public final class KdConfig {
          * {@code barrier} (the same stage, averaging parameters and updater state every averaging_frequency
          * minibatches) or {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging round).
          */
-        public String trainer = org.kdspark.jobs.distill.EpochTrainer.DL4J;
+        public String trainer = org.kdspark.jobs.distill.EpochTrainer.ALLREDUCE;
         public double learningRate = 2e-3;
         /**
          * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the

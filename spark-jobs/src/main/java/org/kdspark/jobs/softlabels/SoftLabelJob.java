@@ -64,9 +64,12 @@ public final class SoftLabelJob {
      * @param reused          images of the table that the version had already labelled
      * @param bytes           the version's Parquet bytes
      * @param version         the store version, {@code teacher=SHA12_KEY8}
+     * @param phases          seconds per phase, in order: {@code teacher} (loading the teacher and, for ONNX Runtime,
+     *                        exporting and verifying it), {@code plan} (finding and counting the images to label),
+     *                        {@code label} (the Spark stage that labels, encodes and writes), {@code commit}
      */
     public record Result(long rows, long train, long test, long labelled, long reused, long bytes, double bytesPerRow, double seconds,
-            Map<String, List<Long>> featureShapes, String teacherSha256, String version) {
+            Map<String, List<Long>> featureShapes, String teacherSha256, String version, Map<String, Double> phases) {
     }
 
     /** The config key of a teacher trained elsewhere. */
@@ -138,6 +141,7 @@ public final class SoftLabelJob {
             extra.add(EnsembleMember.load(files, uri, spec, numClasses));
         }
         String versionSha = sha;
+        Phases phases = new Phases(start);
         List<Map<String, Object>> teachers = new java.util.ArrayList<>();
         if (!extra.isEmpty()) {
             Map<String, Object> first = new LinkedHashMap<>(Map.of("model", external ? onnx.get().source() : teacherUri, "sha256", sha,
@@ -156,6 +160,7 @@ public final class SoftLabelJob {
         KdConfig.SoftLabels sl = config.softLabels;
         Map<String, Object> views = sl.views == 0 ? Map.of()
                 : Map.of("count", sl.views, "max_shift", sl.viewShift, "flip", sl.viewFlip, "seed", sl.viewSeed);
+        phases.end("teacher");
         StoreWriter store = StoreWriter.open(spark, layout.softLabels(), versionSha, StoreWriter.signalsKey(spec, classes, logits, features, views));
         Dataset<Row> hashed = SoftLabelStore.withImageHash(table)
                 .select(ImageTable.ID, ImageTable.SPLIT, ImageTable.LABEL, SoftLabelStore.IMAGE_HASH, ImageTable.PIXELS);
@@ -164,6 +169,7 @@ public final class SoftLabelJob {
         Map<String, Long> todoCounts = splitCounts(todo);
         long todoRows = todoCounts.values().stream().mapToLong(Long::longValue).sum();
         long tableRows = images.counts().getOrDefault("train", 0L) + images.counts().getOrDefault("test", 0L);
+        phases.end("plan");
         if (todoRows == 0) {
             store.makeCurrent();
         } else {
@@ -210,13 +216,45 @@ public final class SoftLabelJob {
                 labeler.teacher().release();
             }
         }
+        phases.end("label");
         StoreVersion written = SoftLabelStore.open(spark, layout.softLabels());
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "soft-labels: %,d images in the table: %,d already labelled by this teacher, %,d labelled now -> %s%n",
                 tableRows, tableRows - todoRows, todoRows, written.uri());
+        phases.end("commit");
+        if (todoRows > 0) {
+            System.out.println("soft-labels: " + phases);
+        }
         StoreManifest.VersionEntry v = written.entry();
         return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, versionSha,
-                written.name());
+                written.name(), phases.seconds());
+    }
+
+    /** Wall-clock seconds of the job's phases, each from the end of the one before. */
+    private static final class Phases {
+        private final Map<String, Double> seconds = new LinkedHashMap<>();
+        private long last;
+
+        Phases(long start) {
+            last = start;
+        }
+
+        void end(String phase) {
+            long now = System.nanoTime();
+            seconds.put(phase, (now - last) / 1e9);
+            last = now;
+        }
+
+        Map<String, Double> seconds() {
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(seconds));
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder("seconds per phase:");
+            seconds.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.1f", k, v)));
+            return sb.toString();
+        }
     }
 
     /**

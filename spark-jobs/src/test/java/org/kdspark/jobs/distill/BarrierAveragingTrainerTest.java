@@ -10,8 +10,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The barrier trainer's exchange by hand: what a round averages and when the epoch ends. Training with it (same seed,
- * same parameters; local-cluster equals local[2]; kill and resume) is covered by {@link ResumeDeterminismAndGuardTest}.
+ * The barrier trainer's exchange by hand: what a round averages and when the epoch ends. It trains in the trainer
+ * benchmark's test ({@link ResumeDeterminismAndGuardTest}); its stage and TCP star are the all-reduce trainer's, which
+ * that test runs across two executor JVMs.
  */
 class BarrierAveragingTrainerTest {
 

@@ -92,10 +92,10 @@ class ResumeDeterminismAndGuardTest {
 
     @Test
     void trainingOnSeparateExecutorJvmsMatchesLocalMode() throws Exception {
-        // the barrier trainer: its workers exchange parameters over TCP, here between two executor JVMs
-        DistillJob.Result local = DistillJob.run(spark, config("distill.trainer=barrier"), layout, "local");
+        // the all-reduce trainer: its workers exchange gradients over TCP every step, here between two executor JVMs
+        DistillJob.Result local = DistillJob.run(spark, config("distill.trainer=allreduce"), layout, "local");
         Path yaml = dir.resolve("cluster.yaml");
-        Files.writeString(yaml, ConfigLoader.toYaml(config("distill.trainer=barrier")));
+        Files.writeString(yaml, ConfigLoader.toYaml(config("distill.trainer=allreduce")));
         Path log = dir.resolve("local-cluster.log");
         Path sparkHome = SparkJars.home(dir.resolve("spark-home"));
         int exit = ChildJvm.await(ChildJvm.start(DistillOnLocalCluster.class, List.of(yaml.toString(), dir.toString(), "cluster"), log,
@@ -110,9 +110,9 @@ class ResumeDeterminismAndGuardTest {
         for (int i = 0; i < expected.length; i++) {
             maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
         }
-        // the same minibatches and averaging rounds; only the order of float sums across processes may differ
+        // the same minibatches and steps; only the order of float sums across processes may differ
         assertTrue(maxDiff < 1e-3, "max parameter difference " + maxDiff);
-        DistillJob.Result cluster = DistillJob.run(spark, config("distill.trainer=barrier"), layout, "cluster", true);
+        DistillJob.Result cluster = DistillJob.run(spark, config("distill.trainer=allreduce"), layout, "cluster", true);
         assertEquals(local.scores().accuracy(), cluster.scores().accuracy(), 0.01);
     }
 
@@ -140,16 +140,16 @@ class ResumeDeterminismAndGuardTest {
     @Test
     void theTrainerBenchmarkTrainsBothWaysOnTheSameDataAndReportsTheRatio() {
         java.util.Map<String, Object> r = org.kdspark.jobs.bench.DistillBench.run(spark, config(), layout,
-                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(EpochTrainer.ALLREDUCE, EpochTrainer.DL4J), List.of(4, 16), List.of(),
+                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(EpochTrainer.ALLREDUCE, EpochTrainer.BARRIER, EpochTrainer.DL4J), List.of(4, 16), List.of(),
                         List.of(7L, 8L)));
         double spark = (Double) r.get("spark_examples_per_s");
         double local = (Double) r.get("local_examples_per_s");
         assertTrue(spark > 0 && local > 0, r.toString());
         assertEquals(spark / local, (Double) r.get("ratio"), 1e-12);
-        // all-reduce combines gradients every step: it runs once, as frequency 1; dl4j once per frequency
+        // all-reduce combines gradients every step: it runs once, as frequency 1; the averaging trainers once per frequency
         assertEquals(1, r.get("averaging_frequency"));
         List<?> runs = (List<?>) r.get("spark_runs");
-        assertEquals(List.of(1, 4, 16), runs.stream().map(m -> ((java.util.Map<?, ?>) m).get("averaging_frequency")).toList());
+        assertEquals(List.of(1, 4, 16, 4, 16), runs.stream().map(m -> ((java.util.Map<?, ?>) m).get("averaging_frequency")).toList());
         assertEquals(EpochTrainer.ALLREDUCE, r.get("trainer"));
         // the plain loop's minibatch defaults to the Spark run's global one
         assertEquals((Integer) r.get("workers") * (Integer) r.get("batch_size_per_worker"), r.get("local_batch_size"));
