@@ -26,6 +26,10 @@ import org.kdspark.kd.provenance.Provenance;
  *       the test images ({@link OnnxModelExport}). If it does not verify, {@code onnx} stops with the layer and the
  *       difference; {@code auto} prints a warning and labels with DL4J.</li>
  * </ul>
+ *
+ * <p>The run's own teacher keeps its verified export beside it ({@value #CACHED}, with {@value #CACHED}{@code .json}
+ * naming the teacher zip's SHA-256, the outputs and the file's SHA-256): a later job on the same teacher and taps
+ * (a re-run, the nightly retrain's new images) reuses it instead of exporting and verifying again.
  */
 public final class OnnxTeachers {
 
@@ -43,6 +47,9 @@ public final class OnnxTeachers {
             Map<String, Object> details) {
     }
 
+    /** The verified export kept in the teacher's directory. */
+    public static final String CACHED = "labelling.onnx";
+
     private OnnxTeachers() {
     }
 
@@ -50,9 +57,10 @@ public final class OnnxTeachers {
      * The ONNX teacher for {@code config}, or empty when the job labels with DL4J.
      *
      * @param teacherUri the run's DL4J teacher zip ({@code dl4jTeacher} is read from it); unused with teacher_onnx
+     * @param cacheDir   where the verified export is kept and looked for (the run's teacher directory), or null
      * @param sample     test images to verify an export on (fetched only when an export is made)
      */
-    public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri,
+    public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri, String cacheDir,
             ComputationGraph dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
         if (config.backend.equals("dl4j")) {
             return Optional.empty();
@@ -72,12 +80,19 @@ public final class OnnxTeachers {
             return Optional.of(new OnnxTeacher(bytes, files.sha256(uri), uri, null, cuda,
                     Map.of("backend", "onnx", "model", uri, "origin", "external ONNX file, not verified (no DL4J original)")));
         }
+        String teacherSha = files.sha256(teacherUri);
+        List<String> outputs = OnnxModelExport.withLogits(taps);
+        Optional<OnnxTeacher> cached = cached(files, cacheDir, teacherUri, teacherSha, outputs, cuda);
+        if (cached.isPresent()) {
+            return cached;
+        }
         try {
-            VerifiedOnnxExport.Result r = OnnxModelExport.export(dl4jTeacher, teacherUri, files.sha256(teacherUri), teacherProvenance,
-                    OnnxModelExport.withLogits(taps), sample.get(), sampleSource);
-            return Optional.of(new OnnxTeacher(r.bytes(), r.sha256(), teacherUri, OnnxClassifier.LOGITS, cuda,
-                    Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
-                            "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff())));
+            VerifiedOnnxExport.Result r = OnnxModelExport.export(dl4jTeacher, teacherUri, teacherSha, teacherProvenance, outputs, sample.get(),
+                    sampleSource);
+            Map<String, Object> details = Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
+                    "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff());
+            keep(files, cacheDir, r.bytes(), new CacheEntry(teacherSha, outputs, r.sha256(), details));
+            return Optional.of(new OnnxTeacher(r.bytes(), r.sha256(), teacherUri, OnnxClassifier.LOGITS, cuda, details));
         } catch (OnnxVerificationException | UnsupportedModelException | IllegalStateException | LinkageError e) {
             // not verified, not exportable, or ONNX Runtime cannot run here (its natives do not load)
             if (config.backend.equals("onnx")) {
@@ -87,6 +102,46 @@ public final class OnnxTeachers {
             System.err.println("WARNING: soft-labels: labelling with DL4J, not ONNX Runtime: the teacher's ONNX export cannot be "
                     + "used: " + e.getMessage());
             return Optional.empty();
+        }
+    }
+    /** The sidecar of a kept export: what it was made from and how it verified. */
+    record CacheEntry(String teacherSha256, List<String> outputs, String onnxSha256, Map<String, Object> details) {
+    }
+
+    /** The kept export of this teacher with these outputs, if its sidecar says so and its bytes match. */
+    private static Optional<OnnxTeacher> cached(HadoopFiles files, String cacheDir, String teacherUri, String teacherSha, List<String> outputs,
+            boolean cuda) {
+        if (cacheDir == null || !files.exists(cacheDir + "/" + CACHED) || !files.exists(cacheDir + "/" + CACHED + ".json")) {
+            return Optional.empty();
+        }
+        try {
+            CacheEntry entry = Provenance.json().readValue(files.readString(cacheDir + "/" + CACHED + ".json"), CacheEntry.class);
+            if (!entry.teacherSha256().equals(teacherSha) || !entry.outputs().equals(outputs)) {
+                return Optional.empty();
+            }
+            byte[] bytes = files.readBytes(cacheDir + "/" + CACHED);
+            if (!VerifiedOnnxExport.sha256(bytes).equals(entry.onnxSha256())) {
+                return Optional.empty();
+            }
+            Map<String, Object> details = new java.util.LinkedHashMap<>(entry.details());
+            details.put("reused", cacheDir + "/" + CACHED);
+            return Optional.of(new OnnxTeacher(bytes, entry.onnxSha256(), teacherUri, OnnxClassifier.LOGITS, cuda, details));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("WARNING: soft-labels: not reusing " + cacheDir + "/" + CACHED + " (" + e.getMessage() + "): exporting the teacher again");
+            return Optional.empty();
+        }
+    }
+
+    /** Keeps a verified export for the next job; a teacher directory that cannot be written only costs that reuse. */
+    private static void keep(HadoopFiles files, String cacheDir, byte[] onnx, CacheEntry entry) {
+        if (cacheDir == null) {
+            return;
+        }
+        try {
+            files.writeBytes(cacheDir + "/" + CACHED, onnx);
+            files.writeString(cacheDir + "/" + CACHED + ".json", Provenance.json().writeValueAsString(entry));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("WARNING: soft-labels: could not keep the teacher's ONNX export in " + cacheDir + ": " + e.getMessage());
         }
     }
 }

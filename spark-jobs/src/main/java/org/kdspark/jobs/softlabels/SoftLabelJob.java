@@ -103,7 +103,8 @@ public final class SoftLabelJob {
         ComputationGraph dl4j = external ? null : supplied ? given.teacher().graph() : ModelFiles.graphFromZip(zip, false);
         Map<String, List<Long>> shapes = external ? null : supplied ? given.shapes() : checkTeacher(dl4j, spec, taps, numClasses);
         // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
-        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri, dl4j,
+        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri,
+                external || supplied ? null : layout.teacherDir(), dl4j,
                 external ? null : ModelFiles.provenanceFromZip(zip), taps,
                 () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(), "test split of " + layout.images());
         if (onnx.isPresent()) {
@@ -164,9 +165,23 @@ public final class SoftLabelJob {
         StoreWriter store = StoreWriter.open(spark, layout.softLabels(), versionSha, StoreWriter.signalsKey(spec, classes, logits, features, views));
         Dataset<Row> hashed = SoftLabelStore.withImageHash(table)
                 .select(ImageTable.ID, ImageTable.SPLIT, ImageTable.LABEL, SoftLabelStore.IMAGE_HASH, ImageTable.PIXELS);
-        Dataset<Row> done = store.labelled();
-        Dataset<Row> todo = hashed.join(done, SoftLabelStore.sameImage(hashed, done), "left_anti");
-        Map<String, Long> todoCounts = splitCounts(todo);
+        Dataset<Row> todo;
+        Map<String, Long> todoCounts;
+        if (store.hasLabelled()) {
+            Dataset<Row> done = store.labelled();
+            todo = hashed.join(done, SoftLabelStore.sameImage(hashed, done), "left_anti");
+            todoCounts = splitCounts(todo);
+        } else {
+            // a new version: every image, as many as the table's provenance counts (the written batch is checked against them)
+            todo = hashed;
+            todoCounts = new LinkedHashMap<>();
+            for (String split : List.of(ImageTable.TRAIN, ImageTable.TEST)) {
+                long n = images.counts().getOrDefault(split, 0L);
+                if (n > 0) {
+                    todoCounts.put(split, n);
+                }
+            }
+        }
         long todoRows = todoCounts.values().stream().mapToLong(Long::longValue).sum();
         long tableRows = images.counts().getOrDefault("train", 0L) + images.counts().getOrDefault("test", 0L);
         phases.end("plan");

@@ -82,6 +82,11 @@ public final class StoreWriter {
     }
 
     /** The (id, image_hash) of every image the version has labelled; empty when the version is new. */
+    /** Whether the version has committed rows (false: a new version, whose {@link #labelled} is empty). */
+    public boolean hasLabelled() {
+        return manifest.versions().containsKey(version);
+    }
+
     public Dataset<Row> labelled() {
         if (!manifest.versions().containsKey(version)) {
             return spark.createDataFrame(List.of(), SoftLabelStore.schema(List.of())).select(SoftLabelStore.ID, SoftLabelStore.IMAGE_HASH);

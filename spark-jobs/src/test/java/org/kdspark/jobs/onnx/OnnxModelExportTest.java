@@ -158,15 +158,46 @@ class OnnxModelExportTest {
         odd.init();
         KdConfig.SoftLabels s = new KdConfig.SoftLabels();
         s.backend = "auto";
-        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), odd, null, List.of(), () -> test, "test split"));
+        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), null, odd, null, List.of(), () -> test, "test split"));
         s.backend = "onnx";
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), odd, null, List.of(), () -> test, "test split"));
+                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), null, odd, null, List.of(), () -> test, "test split"));
         assertTrue(e.getMessage().contains("'up'") && e.getMessage().contains("Upsampling2D") && e.getMessage().contains("auto"),
                 e.getMessage());
     }
 
+    @Test
+    void theVerifiedExportIsKeptBesideTheTeacherAndReusedForTheSameTeacherAndTaps() throws IOException {
+        KdConfig.SoftLabels s = new KdConfig.SoftLabels();
+        s.backend = "onnx";
+        Path cache = Files.createDirectories(dir.resolve("teacher-cache"));
+        String cacheUri = cache.toUri().toString();
+        java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<org.kdspark.kd.data.LabeledImages> sample = () -> {
+            samples.incrementAndGet();
+            return test;
+        };
+        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of("block2"), sample,
+                "test split").orElseThrow();
+        assertTrue(Files.exists(cache.resolve(OnnxTeachers.CACHED)) && Files.exists(cache.resolve(OnnxTeachers.CACHED + ".json")));
+        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of("block2"), sample,
+                "test split").orElseThrow();
+        assertEquals(1, samples.get(), "the second job neither exports nor verifies");
+        assertEquals(first.sha256(), again.sha256());
+        assertEquals(first.details().get("verified_max_abs_diff"), again.details().get("verified_max_abs_diff"));
+        assertTrue(again.details().get("reused").toString().endsWith(OnnxTeachers.CACHED), again.details().toString());
+
+        // other taps, or a kept file that is not the one the sidecar describes: exported again
+        OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of(), sample, "test split").orElseThrow();
+        assertEquals(2, samples.get());
+        Files.write(cache.resolve(OnnxTeachers.CACHED), new byte[] {1, 2, 3});
+        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of(), sample,
+                "test split").orElseThrow();
+        assertEquals(3, samples.get());
+        assertTrue(!redone.details().containsKey("reused"));
+    }
+
     private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
-        return OnnxTeachers.resolve(s, files, layout.teacherModel(), teacher, null, List.of("block2"), () -> test, "test split");
+        return OnnxTeachers.resolve(s, files, layout.teacherModel(), null, teacher, null, List.of("block2"), () -> test, "test split");
     }
 }
