@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
@@ -43,7 +44,7 @@ public final class MethodsBench {
 
     /** What a benchmark run measured. */
     public record Result(double teacherAccuracy, long teacherParams, long studentParams, List<Long> seeds, List<Row> rows,
-            KdConfig config) {
+            KdConfig config, double wallSeconds) {
 
         /** The baseline's row. */
         public Row baseline() {
@@ -60,6 +61,7 @@ public final class MethodsBench {
      * first when missing. Students are written under {@code OUTPUT/students/bench-METHOD-sSEED/}.
      */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, List<String> methods, List<Long> seeds) {
+        long start = System.nanoTime();
         List<String> all = new ArrayList<>();
         all.add(Methods.BASELINE);
         methods.stream().filter(m -> !m.equals(Methods.BASELINE)).forEach(all::add);
@@ -83,15 +85,19 @@ public final class MethodsBench {
                 accuracies.computeIfAbsent(method, k -> new ArrayList<>()).add(r.scores().accuracy());
                 seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(r.trainSeconds());
                 studentParams = r.params();
-                System.out.printf(Locale.ROOT, "bench methods: seed %d  %-8s test accuracy %.4f  (%.0f s)%n", seed, method,
-                        r.scores().accuracy(), r.trainSeconds());
+                // validation accuracy per epoch, when the config holds images out: what settings are chosen on
+                String validation = r.history().stream().filter(e -> e.validationAccuracy() != null)
+                        .map(e -> String.format(Locale.ROOT, "%.4f", e.validationAccuracy())).collect(Collectors.joining(" "));
+                System.out.printf(Locale.ROOT, "bench methods: seed %d  %-8s %stest accuracy %.4f  (%.0f s)%n", seed, method,
+                        validation.isEmpty() ? "" : "validation accuracy by epoch " + validation + "  ", r.scores().accuracy(), r.trainSeconds());
             }
         }
         List<Row> rows = new ArrayList<>();
         for (String m : all) {
             rows.add(new Row(m, config.objectiveFor(m).toString(), accuracies.get(m), seconds.get(m)));
         }
-        return new Result(teacher.accuracy(), teacher.params(), studentParams, List.copyOf(seeds), rows, config);
+        return new Result(teacher.accuracy(), teacher.params(), studentParams, List.copyOf(seeds), rows, config,
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** The result as Markdown: the table, the settings, and what did and did not help. */
@@ -100,10 +106,15 @@ public final class MethodsBench {
         Row base = r.baseline();
         StringBuilder md = new StringBuilder();
         md.append("# Distillation methods on Fashion-MNIST\n\n");
-        md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s` (%,d parameters), "
-                + "%s, batch %d per worker, learning rate %s, seeds %s; each seed fixes the initialisation and the data "
-                + "order, identical for every method.%n%n", r.config().teacher.architecture, r.teacherParams(),
-                100 * r.teacherAccuracy(), d.student, r.studentParams(), d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, d.learningRate, r.seeds()));
+        md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s`%s (%,d parameters), "
+                + "%s, batch %d per worker, averaging every %d minibatches, learning rate %s (%s), KD temperature %s and "
+                + "hard-label weight alpha %s, %s, seeds %s; each seed fixes the initialisation and the data order, identical "
+                + "for every method.%n%n", r.config().teacher.architecture, r.teacherParams(), 100 * r.teacherAccuracy(), d.student,
+                d.studentParams.isEmpty() ? "" : " " + d.studentParams, r.studentParams(),
+                d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, d.averagingFrequency, d.learningRate,
+                schedule(d), d.temperature, d.alpha,
+                d.validationFraction > 0 ? String.format(Locale.ROOT, "%.0f%% of the training images held out for validation",
+                        100 * d.validationFraction) : "trained on all training images", r.seeds()));
         md.append("| method | objective | test accuracy, mean ± std | vs baseline | per seed | train time per run |\n");
         md.append("|---|---|---:|---:|---|---:|\n");
         for (Row row : r.rows()) {
@@ -127,7 +138,21 @@ public final class MethodsBench {
                 100 * (best.mean() - base.mean())));
         md.append("Above the baseline: ").append(helped.isEmpty() ? "none" : String.join(", ", helped)).append(". ");
         md.append("Not above it with these settings: ").append(notHelped.isEmpty() ? "none" : String.join(", ", notHelped))
-                .append(".\n\nRegenerate with:\n\n```bash\n").append(command).append("\n```\n");
+                .append(".\n\n");
+        if (r.wallSeconds() > 0) {
+            md.append(String.format(Locale.ROOT, "The benchmark took %.0f min wall clock (%d training runs).%n%n", r.wallSeconds() / 60,
+                    r.rows().stream().mapToInt(x -> x.accuracies().size()).sum()));
+        }
+        md.append("The settings are the config's `distill` section; its header comment says how they were chosen. Regenerate with:\n\n```bash\n")
+                .append(command).append("\n```\n");
         return md.toString();
+    }
+
+    private static String schedule(KdConfig.Distill d) {
+        return switch (d.lrSchedule) {
+            case "cosine" -> "cosine to " + d.minLearningRate;
+            case "step" -> "times " + d.lrGamma + " every " + d.lrStepEpochs + " epochs";
+            default -> d.lrSchedule;
+        };
     }
 }

@@ -23,7 +23,7 @@ class MethodsBenchTest {
                 new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880, 0.882), List.of(10.0, 12.0)),
                 new MethodsBench.Row("kd", "KL(p||q)", List.of(0.890, 0.892), List.of(11.0, 11.0)),
                 new MethodsBench.Row("sp", "sp formula", List.of(0.875, 0.879), List.of(13.0, 13.0)));
-        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, 357_290, 26_866, List.of(1L, 2L), rows, new KdConfig()),
+        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, 357_290, 26_866, List.of(1L, 2L), rows, new KdConfig(), 754),
                 "bin/kd bench methods --seeds 1,2");
 
         assertTrue(md.contains("| kd | `KL(p\\|\\|q)` | 89.10% ± 0.14 | +1.00 | 89.00, 89.20 | 11 s |"), md);
@@ -32,5 +32,7 @@ class MethodsBenchTest {
         assertTrue(md.contains("Not above it with these settings: sp."), md);
         assertTrue(md.contains("bin/kd bench methods --seeds 1,2"), md);
         assertTrue(md.contains("92.30% test accuracy"), md);
+        assertTrue(md.contains("KD temperature 4.0 and hard-label weight alpha 0.5"), md);
+        assertTrue(md.contains("The benchmark took 13 min wall clock (6 training runs)."), md);
     }
 }
