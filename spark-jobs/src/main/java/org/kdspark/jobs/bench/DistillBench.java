@@ -22,6 +22,7 @@ import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
 import org.kdspark.kd.method.Objective;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The trainer benchmark: the config's KD student trains on the same data for the same epochs twice in one run, with
@@ -45,9 +46,10 @@ public final class DistillBench {
 
     /**
      * What to run: {@code epochs} each way; a Spark run per trainer ({@code distill.trainer} values) and averaging
-     * frequency (all-reduce once, as frequency 1: it combines gradients every step); a plain-loop run per minibatch size (empty: the Spark run's global batch); each once per seed (empty:
-     * {@code distill.seed}), the seed fixing the student's initialisation and the data order. The first of each list is
-     * the headline; accuracies are means over the seeds, speeds total examples over total seconds.
+     * frequency (all-reduce once, as frequency 1: it combines gradients every step); a plain-loop run per minibatch
+     * size (empty: the Spark run's global batch); each once per seed (empty: {@code distill.seed}), the seed fixing the
+     * student's initialisation and the data order. The first of each list is the headline; accuracies are means over
+     * the seeds, speeds total examples over total seconds.
      */
     public record Options(int epochs, List<String> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes, List<Long> seeds) {
     }
@@ -114,16 +116,17 @@ public final class DistillBench {
                     run.add(seconds, accuracy);
                     run.put("batch_size", batchSize);
                     run.put("params", local.numParams());
+                    run.put("nd4j_threads", Nd4j.getEnvironment().maxMasterThreads() + " loops, " + Nd4j.factory().blas().getMaxThreads() + " blas");
                     run.put("minibatch_prepare_seconds", prepareSeconds + (Double) run.getOrDefault("minibatch_prepare_seconds", 0.0));
                     System.out.printf(Locale.ROOT, "bench distill: seed %d, plain fit (batch %d) %.0f ex/s, test accuracy %.4f%n", seed, batchSize,
                             examples / seconds, accuracy);
                 }
             }
 
-            List<Map<String, Object>> spark_ = sparkRuns.values().stream().map(r -> r.figures(examples)).toList();
-            List<Map<String, Object>> local_ = localRuns.values().stream().map(r -> r.figures(examples)).toList();
-            Map<String, Object> head = spark_.get(0);
-            Map<String, Object> localHead = local_.get(0);
+            List<Map<String, Object>> sparkFigures = sparkRuns.values().stream().map(r -> r.figures(examples)).toList();
+            List<Map<String, Object>> localFigures = localRuns.values().stream().map(r -> r.figures(examples)).toList();
+            Map<String, Object> head = sparkFigures.get(0);
+            Map<String, Object> localHead = localFigures.get(0);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("spark_examples_per_s", head.get("examples_per_s"));
             out.put("local_examples_per_s", localHead.get("examples_per_s"));
@@ -134,8 +137,8 @@ public final class DistillBench {
             out.put("averaging_frequency", head.get("averaging_frequency"));
             out.put("local_batch_size", localHead.get("batch_size"));
             out.put("seeds", seeds);
-            out.put("spark_runs", spark_);
-            out.put("local_runs", local_);
+            out.put("spark_runs", sparkFigures);
+            out.put("local_runs", localFigures);
             out.put("epochs", epochs);
             out.put("train_examples", data.trainExamples());
             out.put("workers", workers);

@@ -119,6 +119,38 @@ abstract class BarrierTrainer implements EpochTrainer {
             implements Serializable {
     }
 
+    /**
+     * ND4J's thread caps while barrier tasks run in this JVM: the cores of one task ({@code spark.task.cpus}) for
+     * libnd4j's parallel loops ({@code maxMasterThreads}; its {@code maxThreads} cannot be lowered) and for OpenBLAS,
+     * so that the tasks of an executor, each fitting its own student, do not each spread their operations over every
+     * core. The caps are process-wide: the first task in sets them, the last one out restores them (in local mode the
+     * driver shares the JVM).
+     */
+    static final class TaskThreads {
+        private static int active;
+        private static int savedLoops;
+        private static int savedBlas;
+
+        private TaskThreads() {
+        }
+
+        static synchronized void enter(int cpus) {
+            if (active++ == 0) {
+                savedLoops = Nd4j.getEnvironment().maxMasterThreads();
+                savedBlas = Nd4j.factory().blas().getMaxThreads();
+                Nd4j.getEnvironment().setMaxMasterThreads(Math.max(1, cpus));
+                Nd4j.factory().blas().setMaxThreads(Math.max(1, cpus));
+            }
+        }
+
+        static synchronized void exit() {
+            if (--active == 0) {
+                Nd4j.getEnvironment().setMaxMasterThreads(savedLoops);
+                Nd4j.factory().blas().setMaxThreads(savedBlas);
+            }
+        }
+    }
+
     /** What a task's training loop reports: its score sum, minibatches fitted, and whether its student is the final one. */
     record Outcome(double scoreSum, long fitted, boolean holdsFinalState) {
     }
@@ -143,6 +175,15 @@ abstract class BarrierTrainer implements EpochTrainer {
         @Override
         public scala.collection.Iterator<WorkerResult> apply(scala.collection.Iterator<MultiDataSet> partition) {
             BarrierTaskContext context = BarrierTaskContext.get();
+            TaskThreads.enter(context.cpus());
+            try {
+                return run(context, partition);
+            } finally {
+                TaskThreads.exit();
+            }
+        }
+
+        private scala.collection.Iterator<WorkerResult> run(BarrierTaskContext context, scala.collection.Iterator<MultiDataSet> partition) {
             ComputationGraph net = start.value().network();
             MultiDataSetIterator batches = new IteratorMultiDataSetIterator(JavaConverters.asJavaIterator(partition), batchSize);
             if (prefetch > 0) {

@@ -111,6 +111,21 @@ class AllReduceTrainerTest {
     }
 
     @Test
+    void ndFourJsThreadCapsHoldWhileAnyTaskRunsAndAreRestoredAfterTheLast() {
+        int loops = Nd4j.getEnvironment().maxMasterThreads();
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        BarrierTrainer.TaskThreads.enter(1);
+        BarrierTrainer.TaskThreads.enter(1);
+        assertEquals(1, Nd4j.getEnvironment().maxMasterThreads());
+        assertEquals(1, Nd4j.factory().blas().getMaxThreads());
+        BarrierTrainer.TaskThreads.exit();
+        assertEquals(1, Nd4j.getEnvironment().maxMasterThreads(), "one task still runs");
+        BarrierTrainer.TaskThreads.exit();
+        assertEquals(loops, Nd4j.getEnvironment().maxMasterThreads(), "the driver gets its threads back");
+        assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+    }
+
+    @Test
     void aStepSumsTheGradientsOfTheWorkersThatHadAMinibatchAndEachScalesByItsShare() {
         ByteBuffer a = AllReduceTrainer.Rounds.encode(8, true, new float[] {1, 2});
         ByteBuffer b = AllReduceTrainer.Rounds.encode(4, false, new float[] {3, 6});
