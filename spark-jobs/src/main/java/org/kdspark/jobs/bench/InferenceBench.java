@@ -182,14 +182,15 @@ public final class InferenceBench {
         RunLayout layout = new RunLayout(root.toUri().toString());
         Map<String, Object> j = new LinkedHashMap<>();
         if (backend.equals("onnx")) {
-            deleteTree(root.resolve("teacher").resolve(OnnxTeachers.CACHED));
-            deleteTree(root.resolve("teacher").resolve(OnnxTeachers.CACHED + ".json"));
+            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            files.delete(layout.teacherDir() + "/" + OnnxTeachers.CACHED);
+            files.delete(layout.teacherDir() + "/" + OnnxTeachers.CACHED + ".json");
             log("soft-label job, %s, exporting the teacher...", variant);
             SoftLabelJob.Result cold = SoftLabelJob.run(spark, c, layout);
             j.put("cold_seconds", cold.seconds());
             j.put("cold_images_per_s", cold.rows() / cold.seconds());
             j.put("cold_phase_seconds", cold.phases());
-            deleteTree(root.resolve("soft-labels"));
+            files.delete(layout.softLabels());
         }
         log("soft-label job, %s...", variant);
         SoftLabelJob.Result r = SoftLabelJob.run(spark, c, layout);
@@ -338,20 +339,6 @@ public final class InferenceBench {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
-        }
-    }
-
-    /** Deletes a file or a directory with everything under it; nothing there is fine. */
-    private static void deleteTree(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(path)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + path, e);
         }
     }
 
