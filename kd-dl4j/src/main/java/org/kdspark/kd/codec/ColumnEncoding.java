@@ -314,11 +314,7 @@ public sealed interface ColumnEncoding extends Serializable {
         @Override
         public byte[] encode(float[] values, int offset, int[] source) {
             int positions = size(decodedShape(source));
-            double[] map = new double[size(source)];
-            for (int i = 0; i < map.length; i++) {
-                map[i] = values[offset + i];
-            }
-            double[] a = AttentionTransferLoss.normalizedAttentionMap(map, positions);
+            double[] a = AttentionTransferLoss.normalizedAttentionMap(values, offset, size(source), positions);
             float[] out = new float[positions];
             for (int p = 0; p < positions; p++) {
                 out[p] = (float) a[p];

@@ -1,5 +1,8 @@
 package org.kdspark.kd.eval;
 
+import java.util.List;
+import org.kdspark.kd.onnx.OnnxGemm;
+import org.kdspark.kd.onnx.OnnxModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,5 +49,20 @@ public final class Throughput {
         INDArray c = Nd4j.create(DataType.FLOAT, n, n);
         double perSecond = imagesPerSecond(() -> a.mmul(b, c), 1, seconds);
         return perSecond * 2.0 * n * n * n / 1e9;
+    }
+
+    /**
+     * GFLOP/s of ONNX Runtime's float matrix multiplication {@code [n x n] x [n x n]} on {@code threads} intra-op
+     * threads ({@link OnnxGemm}): the compute roof for models run in ONNX Runtime, whose kernels may outrun ND4J's
+     * GEMM on the same machine.
+     */
+    public static double onnxGemmGflops(int n, double seconds, int threads) {
+        float[] a = new float[n * n];
+        java.util.Arrays.fill(a, 0.5f);
+        long[] shape = {n, n};
+        try (OnnxModel model = OnnxModel.open(OnnxGemm.model(n), threads)) {
+            double perSecond = imagesPerSecond(() -> model.run(a, shape, List.of("c")), 1, seconds);
+            return perSecond * OnnxGemm.flops(n) / 1e9;
+        }
     }
 }

@@ -53,10 +53,29 @@ public final class AttentionTransferLoss extends PerExampleLoss {
      */
     public static double[] attentionMap(double[] featureMap, int positions) {
         double[] q = new double[positions];
-        for (int k = 0; k < featureMap.length; k++) {
-            q[k % positions] += featureMap[k] * featureMap[k];
+        for (int channel = 0; channel < featureMap.length; channel += positions) {
+            for (int p = 0; p < positions; p++) {
+                double v = featureMap[channel + p];
+                q[p] += v * v;
+            }
         }
         return q;
+    }
+
+    /**
+     * {@link #normalizedAttentionMap(double[], int)} of the {@code length} values of {@code featureMap} from
+     * {@code offset} (one example of a batch), summed in double precision in the same order: the store's encoder
+     * reads the teacher's float outputs without copying them.
+     */
+    public static double[] normalizedAttentionMap(float[] featureMap, int offset, int length, int positions) {
+        double[] q = new double[positions];
+        for (int channel = offset; channel < offset + length; channel += positions) {
+            for (int p = 0; p < positions; p++) {
+                double v = featureMap[channel + p];
+                q[p] += v * v;
+            }
+        }
+        return Vectors.normalize(q);
     }
 
     /**

@@ -106,6 +106,9 @@ class ColumnEncodingTest {
         float[] d = e.decode(e.encode(x, 0, source), new int[] {2, 2});
         double n = Math.sqrt(667);
         assertArrayEquals(new float[] {(float) (5 / n), (float) (1 / n), (float) (4 / n), (float) (25 / n)}, d, 1e-7f);
+        // the second example of a batch reads only its own values
+        float[] batch = {9, 9, 9, 9, 9, 9, 9, 9, 1, 0, 2, 3, -2, 1, 0, 4, 7};
+        assertArrayEquals(e.encode(x, 0, source), e.encode(batch, 8, source));
         // float16 stays within its precision on [0, 1] even for large activations
         float[] big = new float[64 * 49];
         Random r = new Random(1);

@@ -60,7 +60,7 @@ public final class SoftLabelBench {
         InputSpec spec = test.spec();
         double mflops = ModelCost.mflopsPerImage(teacher, InputType.convolutional(spec.height(), spec.width(), spec.channels()));
 
-        Map<String, Object> job = InferenceBench.softLabelJob(spark, config, run, scratch, "dl4j", mflops, gemm);
+        Map<String, Object> job = InferenceBench.softLabelJob(spark, config, run, scratch, "dl4j", mflops, gemm, () -> { });
         double sparkRate = (Double) job.get("images_per_s");
 
         int batch = config.softLabels.batchSize;

@@ -1,9 +1,13 @@
 package org.kdspark.jobs.onnx;
 
 import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.spark.broadcast.Broadcast;
 import org.kdspark.jobs.softlabels.TeacherBackend;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.onnx.OnnxAttentionOutputs;
 import org.kdspark.kd.onnx.OnnxClassifier;
 
 /**
@@ -20,20 +24,42 @@ public final class OnnxTeacherBackend implements TeacherBackend {
     private final String logitsOutput;
     private final List<String> taps;
     private final boolean cuda;
+    private final Set<String> attentionTaps;
 
     public OnnxTeacherBackend(Broadcast<byte[]> onnx, String sha256, InputSpec spec, String logitsOutput, List<String> taps, boolean cuda) {
+        this(onnx, sha256, spec, logitsOutput, taps, cuda, Set.of());
+    }
+
+    private OnnxTeacherBackend(Broadcast<byte[]> onnx, String sha256, InputSpec spec, String logitsOutput, List<String> taps, boolean cuda,
+            Set<String> attentionTaps) {
         this.onnx = onnx;
         this.sha256 = sha256;
         this.spec = spec;
         this.logitsOutput = logitsOutput;
         this.taps = List.copyOf(taps);
         this.cuda = cuda;
+        this.attentionTaps = Set.copyOf(attentionTaps);
     }
 
     @Override
     public Outputs label(byte[] pixels, int count) {
-        OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, onnx::value, spec, logitsOutput, taps, cuda).run(pixels, 0, count);
+        List<String> outputs = taps.stream().map(t -> attentionTaps.contains(t) ? OnnxAttentionOutputs.outputName(t) : t).toList();
+        Supplier<byte[]> model = attentionTaps.isEmpty() ? onnx::value
+                : () -> OnnxAttentionOutputs.add(onnx.value(), taps.stream().filter(attentionTaps::contains).toList());
+        OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, model, spec, logitsOutput, outputs, cuda).run(pixels, 0, count);
         return new Outputs(out.count(), out.logits(), out.taps(), out.tapShapes());
+    }
+
+    /** ONNX Runtime computes the attention maps: the model gains an output per tap (OnnxAttentionOutputs). */
+    @Override
+    public TeacherBackend withAttentionMaps(Set<String> attention) {
+        Set<String> reduced = taps.stream().filter(attention::contains).collect(Collectors.toUnmodifiableSet());
+        return new OnnxTeacherBackend(onnx, sha256, spec, logitsOutput, taps, cuda, reduced);
+    }
+
+    @Override
+    public Set<String> attentionTaps() {
+        return attentionTaps;
     }
 
     @Override

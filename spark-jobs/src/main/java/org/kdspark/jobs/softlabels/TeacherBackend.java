@@ -2,6 +2,7 @@ package org.kdspark.jobs.softlabels;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Set;
 import org.kdspark.kd.data.InputSpec;
 
 /**
@@ -25,6 +26,21 @@ public interface TeacherBackend extends Serializable {
 
     /** The images the teacher takes: every pixel array must hold {@code spec().valuesPerImage()} bytes. */
     InputSpec spec();
+
+    /**
+     * This teacher giving, for each of {@code taps} it can, the tap's L2-normalised attention map ({@code [H, W]}, see
+     * {@link org.kdspark.kd.onnx.OnnxAttentionOutputs}) in place of its feature map: for a store that keeps only the
+     * attention map, computed next to the network so that the whole map never leaves it. By default it cannot and
+     * returns itself; {@link #attentionTaps()} says which taps the returned teacher reduces.
+     */
+    default TeacherBackend withAttentionMaps(Set<String> taps) {
+        return this;
+    }
+
+    /** The taps whose {@link Outputs} hold attention maps instead of feature maps; empty by default. */
+    default Set<String> attentionTaps() {
+        return Set.of();
+    }
 
     /** How many teachers give their logits: 1, or the size of an {@link EnsembleTeacherBackend}. */
     default int members() {

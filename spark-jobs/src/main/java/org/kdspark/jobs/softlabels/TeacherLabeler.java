@@ -2,9 +2,11 @@ package org.kdspark.jobs.softlabels;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
@@ -177,8 +179,23 @@ public final class TeacherLabeler extends Transformer {
         StructType out = transformSchema(in);
         String id = $(idCol);
         int idIndex = !id.isEmpty() && Arrays.asList(in.fieldNames()).contains(id) ? in.fieldIndex(id) : -1;
-        return dataset.toDF().mapPartitions(new TeacherInference(teacher, in.fieldIndex($(pixelsCol)), idIndex,
-                logitsColumnEncoding(), encodings(), (Integer) $(batchSize)), Encoders.row(out));
+        // taps stored as attention maps: the teacher reduces them where it can, and their cells then hold its maps as they are
+        List<ColumnEncoding> encodings = encodings();
+        Set<String> attention = new HashSet<>();
+        for (int t = 0; t < encodings.size(); t++) {
+            if (encodings.get(t) instanceof ColumnEncoding.AttentionMap) {
+                attention.add(teacher.taps().get(t));
+            }
+        }
+        TeacherBackend labelling = attention.isEmpty() ? teacher : teacher.withAttentionMaps(attention);
+        List<ColumnEncoding> cells = new ArrayList<>(encodings);
+        for (int t = 0; t < cells.size(); t++) {
+            if (labelling.attentionTaps().contains(labelling.taps().get(t))) {
+                cells.set(t, new ColumnEncoding.Dense(((ColumnEncoding.AttentionMap) cells.get(t)).precision()));
+            }
+        }
+        return dataset.toDF().mapPartitions(new TeacherInference(labelling, in.fieldIndex($(pixelsCol)), idIndex,
+                logitsColumnEncoding(), cells, (Integer) $(batchSize)), Encoders.row(out));
     }
 
     /**

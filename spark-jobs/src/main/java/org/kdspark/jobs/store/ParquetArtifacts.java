@@ -4,17 +4,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.provenance.Provenance;
 
@@ -34,6 +41,11 @@ public final class ParquetArtifacts {
 
     /** Writes {@code data} to {@code uri} (replacing it) with {@code provenance} in footers and sidecar. */
     public static void write(Dataset<Row> data, String uri, Provenance provenance) {
+        write(data, uri, provenance, Map.of());
+    }
+
+    /** As {@link #write(Dataset, String, Provenance)}, with writer {@code options} (e.g. {@link #plainEncoded}). */
+    public static void write(Dataset<Row> data, String uri, Provenance provenance, Map<String, String> options) {
         HadoopFiles files = files(data.sparkSession());
         files.delete(uri + "/" + SIDECAR);
         String footer;
@@ -45,6 +57,7 @@ public final class ParquetArtifacts {
         data.write()
                 .format(ProvenanceParquetFormat.class.getName())
                 .option(ProvenanceParquetFormat.METADATA_OPTION, footer)
+                .options(options)
                 .mode(SaveMode.Overwrite)
                 .save(uri);
         files.writeStringAtomically(uri + "/" + SIDECAR, provenance.toJson());
@@ -85,6 +98,54 @@ public final class ParquetArtifacts {
             try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(first, conf))) {
                 return reader.getFooter().getFileMetaData().getKeyValueMetaData();
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writer options that turn Parquet's dictionary encoding off for every leaf column of {@code schema} but those of
+     * the top-level columns {@code dictionaryColumns}. A column whose values are distinct per row (ids, hashes, logits,
+     * feature cells) gains nothing from a dictionary, yet the writer builds one for each page, hashing every value,
+     * before it falls back to plain encoding: for the soft-label store that was the writer's largest cost.
+     */
+    public static Map<String, String> plainEncoded(StructType schema, Set<String> dictionaryColumns) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (StructField f : schema.fields()) {
+            if (!dictionaryColumns.contains(f.name())) {
+                options.put(ParquetOutputFormat.ENABLE_DICTIONARY + "#" + leafPath(f.name(), f.dataType()), "false");
+            }
+        }
+        return options;
+    }
+
+    /** The Parquet path of a column's leaf as Spark writes it (lists in the standard three-level form). */
+    private static String leafPath(String path, DataType type) {
+        if (type instanceof ArrayType array) {
+            return leafPath(path + ".list.element", array.elementType());
+        }
+        if (type instanceof StructType) {
+            throw new IllegalArgumentException("column " + path + " is a struct: name its leaves");
+        }
+        return path;
+    }
+
+    /**
+     * Rows of the Parquet files under {@code uri}, summed from their footers: the count of what is on the file system,
+     * without a Spark job.
+     */
+    public static long rows(Configuration conf, String uri) {
+        try {
+            Path dir = new Path(uri);
+            long rows = 0;
+            for (FileStatus f : dir.getFileSystem(conf).listStatus(dir)) {
+                if (f.getPath().getName().endsWith(".parquet")) {
+                    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(f, conf))) {
+                        rows += reader.getRecordCount();
+                    }
+                }
+            }
+            return rows;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

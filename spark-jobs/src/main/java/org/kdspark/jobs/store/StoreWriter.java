@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -22,6 +23,9 @@ public final class StoreWriter {
 
     static final String VERSION_PREFIX = "teacher=";
     static final String BATCH_PREFIX = "batch=";
+    /** The store's columns with few distinct values, kept dictionary-encoded; the others are written plain. */
+    static final Set<String> DICTIONARY_COLUMNS = Stream.concat(Stream.of(SoftLabelStore.SPLIT, SoftLabelStore.LABEL),
+            SoftLabelStore.VIEW_COLUMNS.stream()).collect(Collectors.toUnmodifiableSet());
 
     private final SparkSession spark;
     private final HadoopFiles files;
@@ -103,8 +107,8 @@ public final class StoreWriter {
         String batch = nextBatch();
         String uri = root + "/" + version + "/" + batch;
         Provenance p = provenance.withDetail("version", version).withDetail("batch", batch).withDetail("signals_key", signalsKey);
-        ParquetArtifacts.write(rows, uri, p);
-        long written = spark.read().parquet(uri).count();
+        ParquetArtifacts.write(rows, uri, p, ParquetArtifacts.plainEncoded(rows.schema(), DICTIONARY_COLUMNS));
+        long written = ParquetArtifacts.rows(spark.sparkContext().hadoopConfiguration(), uri);
         if (written != expectedRows) {
             throw new IllegalStateException("batch " + uri + " has " + written + " rows where " + expectedRows + " were labelled");
         }

@@ -121,6 +121,31 @@ class SoftLabelJobTest {
         assertEquals(Map.of("column", "feature_block2", "shape", List.of(16, 4, 4), "source_shape", List.of(16, 4, 4), "encoding", "float16"),
                 features.get("block2"));
         assertArrayEquals(new long[] {16, 4, 4}, java.util.Arrays.copyOfRange(expected[1].shape(), 1, 4));
+
+        // per-row values are written plain, the split and label columns with a dictionary
+        Map<String, Boolean> dictionary = dictionaryEncoded(version.batchUris().get(0));
+        assertEquals(Map.of(SoftLabelStore.ID, false, SoftLabelStore.SPLIT, true, SoftLabelStore.LABEL, true, SoftLabelStore.IMAGE_HASH, false,
+                SoftLabelStore.LOGITS + ".list.element", false, "feature_block2", false, "feature_embedding", false), dictionary);
+    }
+
+    /** Whether each column chunk of the first row group of the first file under {@code uri} has a dictionary page. */
+    private Map<String, Boolean> dictionaryEncoded(String uri) {
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        try {
+            org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(uri);
+            org.apache.hadoop.fs.FileStatus file = java.util.Arrays.stream(dir.getFileSystem(conf).listStatus(dir))
+                    .filter(f -> f.getPath().getName().endsWith(".parquet")).findFirst().orElseThrow();
+            try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+                    org.apache.parquet.hadoop.util.HadoopInputFile.fromStatus(file, conf))) {
+                Map<String, Boolean> out = new java.util.HashMap<>();
+                for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : reader.getFooter().getBlocks().get(0).getColumns()) {
+                    out.put(c.getPath().toDotString(), c.hasDictionaryPage());
+                }
+                return out;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
