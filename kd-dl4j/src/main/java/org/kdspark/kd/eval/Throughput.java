@@ -1,6 +1,11 @@
 package org.kdspark.kd.eval;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.kdspark.kd.onnx.OnnxGemm;
 import org.kdspark.kd.onnx.OnnxModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -52,17 +57,33 @@ public final class Throughput {
     }
 
     /**
-     * GFLOP/s of ONNX Runtime's float matrix multiplication {@code [n x n] x [n x n]} on {@code threads} intra-op
-     * threads ({@link OnnxGemm}): the compute roof for models run in ONNX Runtime, whose kernels may outrun ND4J's
-     * GEMM on the same machine.
+     * GFLOP/s of ONNX Runtime's float matrix multiplication {@code [n x n] x [n x n]} ({@link OnnxGemm}) on
+     * {@code threads} cores: as many Java threads, each running the model on one intra-op thread, as the soft-label
+     * job's tasks each run the teacher; the rates of the threads, measured over the same seconds, add up. The compute
+     * roof for models run in ONNX Runtime, whose kernels may outrun ND4J's GEMM on the same machine.
      */
     public static double onnxGemmGflops(int n, double seconds, int threads) {
         float[] a = new float[n * n];
         java.util.Arrays.fill(a, 0.5f);
         long[] shape = {n, n};
-        try (OnnxModel model = OnnxModel.open(OnnxGemm.model(n), threads)) {
-            double perSecond = imagesPerSecond(() -> model.run(a, shape, List.of("c")), 1, seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (OnnxModel model = OnnxModel.open(OnnxGemm.model(n), 1)) {
+            List<Future<Double>> rates = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                rates.add(pool.submit(() -> imagesPerSecond(() -> model.run(a, shape, List.of("c")), 1, seconds)));
+            }
+            double perSecond = 0;
+            for (Future<Double> r : rates) {
+                perSecond += r.get();
+            }
             return perSecond * OnnxGemm.flops(n) / 1e9;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while timing the ONNX Runtime GEMM", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the ONNX Runtime GEMM failed: " + e.getCause().getMessage(), e.getCause());
+        } finally {
+            pool.shutdownNow();
         }
     }
 }

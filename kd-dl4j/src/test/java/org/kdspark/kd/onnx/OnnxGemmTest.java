@@ -47,7 +47,7 @@ class OnnxGemmTest {
 
     @Test
     void theRateIsMeasured() {
-        double gflops = Throughput.onnxGemmGflops(64, 0.2, 1);
+        double gflops = Throughput.onnxGemmGflops(64, 0.2, 2);
         assertTrue(gflops > 0.01 && Double.isFinite(gflops), "GFLOP/s " + gflops);
     }
 }

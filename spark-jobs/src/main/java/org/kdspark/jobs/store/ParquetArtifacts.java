@@ -41,13 +41,18 @@ public final class ParquetArtifacts {
 
     /** Writes {@code data} to {@code uri} (replacing it) with {@code provenance} in footers and sidecar. */
     public static void write(Dataset<Row> data, String uri, Provenance provenance) {
-        write(data, uri, provenance, Map.of());
+        writeData(data, uri, provenance, Map.of());
+        writeSidecar(data.sparkSession(), uri, provenance);
     }
 
-    /** As {@link #write(Dataset, String, Provenance)}, with writer {@code options} (e.g. {@link #plainEncoded}). */
-    public static void write(Dataset<Row> data, String uri, Provenance provenance, Map<String, String> options) {
-        HadoopFiles files = files(data.sparkSession());
-        files.delete(uri + "/" + SIDECAR);
+    /**
+     * The first half of {@link #write(Dataset, String, Provenance)}, with writer {@code options} (e.g.
+     * {@link #plainEncoded}): the Parquet files of {@code data} at {@code uri} (replacing it), {@code provenance} in
+     * every footer, but no sidecar, so that the dataset reads as incomplete until the caller, having checked what was
+     * written, completes it with {@link #writeSidecar}.
+     */
+    public static void writeData(Dataset<Row> data, String uri, Provenance provenance, Map<String, String> options) {
+        files(data.sparkSession()).delete(uri + "/" + SIDECAR);
         String footer;
         try {
             footer = Provenance.json().writeValueAsString(Map.of(FOOTER_KEY, provenance.toJson()));
@@ -60,7 +65,6 @@ public final class ParquetArtifacts {
                 .options(options)
                 .mode(SaveMode.Overwrite)
                 .save(uri);
-        files.writeStringAtomically(uri + "/" + SIDECAR, provenance.toJson());
     }
 
     /**
@@ -151,8 +155,8 @@ public final class ParquetArtifacts {
         }
     }
 
-    /** Replaces the sidecar of a complete dataset, e.g. to add figures measured after the write. */
-    public static void rewriteSidecar(SparkSession spark, String uri, Provenance provenance) {
+    /** Writes (or replaces) the sidecar of a dataset whose files are complete: the mark that it is. */
+    public static void writeSidecar(SparkSession spark, String uri, Provenance provenance) {
         files(spark).writeStringAtomically(uri + "/" + SIDECAR, provenance.toJson());
     }
 

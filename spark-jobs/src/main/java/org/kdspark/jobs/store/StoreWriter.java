@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -107,14 +108,19 @@ public final class StoreWriter {
         String batch = nextBatch();
         String uri = root + "/" + version + "/" + batch;
         Provenance p = provenance.withDetail("version", version).withDetail("batch", batch).withDetail("signals_key", signalsKey);
-        ParquetArtifacts.write(rows, uri, p, ParquetArtifacts.plainEncoded(rows.schema(), DICTIONARY_COLUMNS));
+        Map<String, String> options = new LinkedHashMap<>(ParquetArtifacts.plainEncoded(rows.schema(), DICTIONARY_COLUMNS));
+        // each task's files go straight to the batch directory when it commits (one rename, not two): a batch is
+        // complete when its sidecar and the manifest say so, not when Spark's job commit has moved every file, and
+        // the footer count below refuses a batch holding a partition twice (a task committed, then retried)
+        options.put(FileOutputCommitter.FILEOUTPUTCOMMITTER_ALGORITHM_VERSION, "2");
+        ParquetArtifacts.writeData(rows, uri, p, options);
         long written = ParquetArtifacts.rows(spark.sparkContext().hadoopConfiguration(), uri);
         if (written != expectedRows) {
             throw new IllegalStateException("batch " + uri + " has " + written + " rows where " + expectedRows + " were labelled");
         }
         long bytes = ParquetArtifacts.bytes(spark, uri);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        ParquetArtifacts.rewriteSidecar(spark, uri, p.withDetail("seconds", seconds).withDetail("bytes", bytes));
+        ParquetArtifacts.writeSidecar(spark, uri, p.withDetail("seconds", seconds).withDetail("bytes", bytes));
         StoreManifest.Batch entry = new StoreManifest.Batch(batch, written, p.counts().getOrDefault("train", 0L),
                 p.counts().getOrDefault("test", 0L), bytes, seconds, StoreManifest.now());
         manifest = manifest.withBatch(version, teacherSha256, signalsKey, entry);
