@@ -57,11 +57,12 @@ public final class OnnxTeachers {
      * The ONNX teacher for {@code config}, or empty when the job labels with DL4J.
      *
      * @param teacherUri the run's DL4J teacher zip ({@code dl4jTeacher} is read from it); unused with teacher_onnx
+     * @param dl4jTeacher the DL4J teacher, asked for only when an export is to be made (not with a kept export)
      * @param cacheDir   where the verified export is kept and looked for (the run's teacher directory), or null
      * @param sample     test images to verify an export on (fetched only when an export is made)
      */
     public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri, String cacheDir,
-            ComputationGraph dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
+            Supplier<ComputationGraph> dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
         if (config.backend.equals("dl4j")) {
             return Optional.empty();
         }
@@ -86,8 +87,9 @@ public final class OnnxTeachers {
         if (cached.isPresent()) {
             return cached;
         }
+        ComputationGraph graph = dl4jTeacher.get();
         try {
-            VerifiedOnnxExport.Result r = OnnxModelExport.export(dl4jTeacher, teacherUri, teacherSha, teacherProvenance, outputs, sample.get(),
+            VerifiedOnnxExport.Result r = OnnxModelExport.export(graph, teacherUri, teacherSha, teacherProvenance, outputs, sample.get(),
                     sampleSource);
             Map<String, Object> details = Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
                     "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff());

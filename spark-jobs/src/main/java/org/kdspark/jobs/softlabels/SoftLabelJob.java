@@ -105,16 +105,16 @@ public final class SoftLabelJob {
                 : null;
         String teacherUri = supplied ? given.uri() : layout.teacherModel();
         byte[] zip = external ? null : supplied ? given.zip() : files.readBytes(teacherUri);
-        ComputationGraph dl4j = external ? null : supplied ? given.teacher().graph() : ModelFiles.graphFromZip(zip, false);
-        Map<String, List<Long>> shapes = external ? null : supplied ? given.shapes() : checkTeacher(dl4j, spec, taps, numClasses);
+        // the DL4J teacher is read and checked against the table only when needed: for the DL4J backend, or to export it
+        // (a job reusing the kept export of the same teacher does neither)
+        Dl4jTeacher dl4j = external ? null : supplied ? new Dl4jTeacher(given.teacher().graph(), given.shapes())
+                : new Dl4jTeacher(zip, spec, taps, numClasses);
         // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
         Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri,
-                external || supplied ? null : layout.teacherDir(), dl4j,
+                external || supplied ? null : layout.teacherDir(), external ? null : dl4j::graph,
                 external ? null : ModelFiles.provenanceFromZip(zip), taps,
                 () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(), "test split of " + layout.images());
-        if (onnx.isPresent()) {
-            shapes = checkOnnxTeacher(onnx.get(), spec, taps, numClasses);
-        }
+        Map<String, List<Long>> shapes = onnx.isPresent() ? checkOnnxTeacher(onnx.get(), spec, taps, numClasses) : dl4j.shapes();
         // the identity of a supplied teacher is its file's hash, not that of its conversion: re-runs find their version
         String sha = external ? onnx.get().sha256() : supplied ? given.sha256() : files.sha256(teacherUri);
         Map<String, Object> teacherDetails = onnx.isPresent() ? onnx.get().details()
@@ -253,6 +253,45 @@ public final class SoftLabelJob {
         StoreManifest.VersionEntry v = written.entry();
         return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, versionSha,
                 written.name(), phases.seconds());
+    }
+
+    /** The run's DL4J teacher: read from its zip and checked against the image table the first time it is asked for. */
+    private static final class Dl4jTeacher {
+
+        private final byte[] zip;
+        private final InputSpec spec;
+        private final List<String> taps;
+        private final int numClasses;
+        private ComputationGraph graph;
+        private Map<String, List<Long>> shapes;
+
+        Dl4jTeacher(byte[] zip, InputSpec spec, List<String> taps, int numClasses) {
+            this.zip = zip;
+            this.spec = spec;
+            this.taps = taps;
+            this.numClasses = numClasses;
+        }
+
+        /** A teacher read and checked already (a supplied teacher_model). */
+        Dl4jTeacher(ComputationGraph graph, Map<String, List<Long>> shapes) {
+            this(null, null, null, 0);
+            this.graph = graph;
+            this.shapes = shapes;
+        }
+
+        ComputationGraph graph() {
+            if (graph == null) {
+                graph = ModelFiles.graphFromZip(zip, false);
+                shapes = checkTeacher(graph, spec, taps, numClasses);
+            }
+            return graph;
+        }
+
+        /** Each tap's activation shape, without the batch dimension. */
+        Map<String, List<Long>> shapes() {
+            graph();
+            return shapes;
+        }
     }
 
     /** Wall-clock seconds of the job's phases, each from the end of the one before. */

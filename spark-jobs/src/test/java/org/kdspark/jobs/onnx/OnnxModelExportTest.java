@@ -158,10 +158,10 @@ class OnnxModelExportTest {
         odd.init();
         KdConfig.SoftLabels s = new KdConfig.SoftLabels();
         s.backend = "auto";
-        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), null, odd, null, List.of(), () -> test, "test split"));
+        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> odd, null, List.of(), () -> test, "test split"));
         s.backend = "onnx";
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), null, odd, null, List.of(), () -> test, "test split"));
+                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> odd, null, List.of(), () -> test, "test split"));
         assertTrue(e.getMessage().contains("'up'") && e.getMessage().contains("Upsampling2D") && e.getMessage().contains("auto"),
                 e.getMessage());
     }
@@ -177,27 +177,33 @@ class OnnxModelExportTest {
             samples.incrementAndGet();
             return test;
         };
-        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of("block2"), sample,
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<ComputationGraph> dl4j = () -> {
+            loads.incrementAndGet();
+            return teacher;
+        };
+        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertTrue(Files.exists(cache.resolve(OnnxTeachers.CACHED)) && Files.exists(cache.resolve(OnnxTeachers.CACHED + ".json")));
-        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of("block2"), sample,
+        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertEquals(1, samples.get(), "the second job neither exports nor verifies");
+        assertEquals(1, loads.get(), "the second job does not load the DL4J teacher");
         assertEquals(first.sha256(), again.sha256());
         assertEquals(first.details().get("verified_max_abs_diff"), again.details().get("verified_max_abs_diff"));
         assertTrue(again.details().get("reused").toString().endsWith(OnnxTeachers.CACHED), again.details().toString());
 
         // other taps, or a kept file that is not the one the sidecar describes: exported again
-        OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of(), sample, "test split").orElseThrow();
+        OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of(), sample, "test split").orElseThrow();
         assertEquals(2, samples.get());
         Files.write(cache.resolve(OnnxTeachers.CACHED), new byte[] {1, 2, 3});
-        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, teacher, null, List.of(), sample,
+        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of(), sample,
                 "test split").orElseThrow();
         assertEquals(3, samples.get());
         assertTrue(!redone.details().containsKey("reused"));
     }
 
     private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
-        return OnnxTeachers.resolve(s, files, layout.teacherModel(), null, teacher, null, List.of("block2"), () -> test, "test split");
+        return OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> teacher, null, List.of("block2"), () -> test, "test split");
     }
 }
