@@ -60,6 +60,9 @@ public final class Sessions {
             }
         }
         cloudCommitters(builder, defaults);
+        if (!defaults.contains("spark.hadoop." + NioLocalFileSystem.IMPL_KEY)) {
+            builder.config("spark.hadoop." + NioLocalFileSystem.IMPL_KEY, NioLocalFileSystem.class.getName());
+        }
         for (Map.Entry<String, String> e : config.conf.entrySet()) {
             builder.config(e.getKey(), e.getValue());
         }
