@@ -25,6 +25,8 @@ public final class OnnxTeacherBackend implements TeacherBackend {
     private final List<String> taps;
     private final boolean cuda;
     private final Set<String> attentionTaps;
+    /** The model's outputs asked for, one per tap: the tap, or its attention map. */
+    private final List<String> outputs;
 
     public OnnxTeacherBackend(Broadcast<byte[]> onnx, String sha256, InputSpec spec, String logitsOutput, List<String> taps, boolean cuda) {
         this(onnx, sha256, spec, logitsOutput, taps, cuda, Set.of());
@@ -39,11 +41,11 @@ public final class OnnxTeacherBackend implements TeacherBackend {
         this.taps = List.copyOf(taps);
         this.cuda = cuda;
         this.attentionTaps = Set.copyOf(attentionTaps);
+        this.outputs = this.taps.stream().map(t -> attentionTaps.contains(t) ? OnnxAttentionOutputs.outputName(t) : t).toList();
     }
 
     @Override
     public Outputs label(byte[] pixels, int count) {
-        List<String> outputs = taps.stream().map(t -> attentionTaps.contains(t) ? OnnxAttentionOutputs.outputName(t) : t).toList();
         Supplier<byte[]> model = attentionTaps.isEmpty() ? onnx::value
                 : () -> OnnxAttentionOutputs.add(onnx.value(), taps.stream().filter(attentionTaps::contains).toList());
         OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, model, spec, logitsOutput, outputs, cuda).run(pixels, 0, count);
