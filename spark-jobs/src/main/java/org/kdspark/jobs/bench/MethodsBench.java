@@ -136,8 +136,9 @@ public final class MethodsBench {
         Row best = r.rows().stream().filter(x -> x != base).max((a, b) -> Double.compare(a.mean(), b.mean())).orElse(base);
         md.append(String.format(Locale.ROOT, "%nBest: `%s`, %+.2f points over the baseline in mean test accuracy. ", best.method(),
                 100 * (best.mean() - base.mean())));
-        md.append("Above the baseline: ").append(helped.isEmpty() ? "none" : String.join(", ", helped)).append(". ");
-        md.append("Not above it with these settings: ").append(notHelped.isEmpty() ? "none" : String.join(", ", notHelped))
+        // "no method", not "none": none is the baseline's own name in the table
+        md.append("Above the baseline: ").append(helped.isEmpty() ? "no method" : String.join(", ", helped)).append(". ");
+        md.append("Not above it with these settings: ").append(notHelped.isEmpty() ? "no method" : String.join(", ", notHelped))
                 .append(".\n\n");
         if (r.wallSeconds() > 0) {
             md.append(String.format(Locale.ROOT, "The benchmark took %.0f min wall clock (%d training runs).%n%n", r.wallSeconds() / 60,

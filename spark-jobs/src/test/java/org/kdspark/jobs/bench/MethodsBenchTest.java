@@ -35,4 +35,15 @@ class MethodsBenchTest {
         assertTrue(md.contains("KD temperature 4.0 and hard-label weight alpha 0.5"), md);
         assertTrue(md.contains("The benchmark took 13 min wall clock (6 training runs)."), md);
     }
+
+    @Test
+    void anEmptyListIsNotConfusedWithTheBaselineMethodNone() {
+        List<MethodsBench.Row> rows = List.of(
+                new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880), List.of(10.0)),
+                new MethodsBench.Row("kd", "KL(p||q)", List.of(0.890), List.of(11.0)));
+        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, 357_290, 26_866, List.of(1L), rows, new KdConfig(), 0),
+                "bin/kd bench methods --methods kd --seeds 1");
+
+        assertTrue(md.contains("Above the baseline: kd. Not above it with these settings: no method."), md);
+    }
 }
