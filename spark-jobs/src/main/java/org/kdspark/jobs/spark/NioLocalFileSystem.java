@@ -15,7 +15,8 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * {@code chmod} process. Without Hadoop's native library, {@link RawLocalFileSystem} starts one process per file or
  * directory it creates (and one more for each file's checksum); a Spark job writing Parquet locally starts dozens
  * per task, which on a 2-core machine cost the soft-label job several tenths of a second. Everything else is
- * Hadoop's. {@link Sessions} installs it as {@code fs.file.impl} unless the configuration names another.
+ * Hadoop's. {@link Sessions} installs it as {@code fs.file.impl} for local and local-cluster masters unless the
+ * configuration names another (not on YARN, whose application master does not have the application's jar).
  */
 public class NioLocalFileSystem extends LocalFileSystem {
 

@@ -60,7 +60,9 @@ public final class Sessions {
             }
         }
         cloudCommitters(builder, defaults);
-        if (!defaults.contains("spark.hadoop." + NioLocalFileSystem.IMPL_KEY)) {
+        if (master.startsWith("local") && !defaults.contains("spark.hadoop." + NioLocalFileSystem.IMPL_KEY)) {
+            // local and local-cluster masters only: a YARN application master starts without the application's jar
+            // on its class path, and every process that reads the setting must be able to load the class
             builder.config("spark.hadoop." + NioLocalFileSystem.IMPL_KEY, NioLocalFileSystem.class.getName());
         }
         for (Map.Entry<String, String> e : config.conf.entrySet()) {
