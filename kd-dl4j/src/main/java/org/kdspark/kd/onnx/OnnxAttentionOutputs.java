@@ -2,6 +2,7 @@ package org.kdspark.kd.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -40,13 +41,22 @@ public final class OnnxAttentionOutputs {
         return tap + SUFFIX;
     }
 
+    /** The outputs to ask for: each of {@code taps}, or its attention map where it is one of {@code attentionTaps}. */
+    public static List<String> outputNames(List<String> taps, Collection<String> attentionTaps) {
+        return taps.stream().map(t -> attentionTaps.contains(t) ? outputName(t) : t).toList();
+    }
+
     /**
-     * The model {@code onnx} with an attention-map output for each of {@code taps}.
+     * The model {@code onnx} with an attention-map output for each of {@code taps}; {@code onnx} itself when there
+     * are none.
      *
      * @throws IllegalArgumentException when a tap is not an output of the model, is declared with a rank other than
      *                                  4, or the model already has an output of the new name
      */
     public static byte[] add(byte[] onnx, List<String> taps) {
+        if (taps.isEmpty()) {
+            return onnx;
+        }
         Onnx.ModelProto model;
         try {
             model = Onnx.ModelProto.parseFrom(onnx);

@@ -2,6 +2,7 @@ package org.kdspark.kd.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,8 @@ class OnnxAttentionOutputsTest {
         assertTrue(missing.getMessage().contains("'conv9'"), missing.getMessage());
         IllegalArgumentException flat = assertThrows(IllegalArgumentException.class, () -> OnnxAttentionOutputs.add(exported, List.of("logits")));
         assertTrue(flat.getMessage().contains("rank 2"), flat.getMessage());
+        assertSame(exported, OnnxAttentionOutputs.add(exported, List.of()), "no taps: the model as it is");
+        assertEquals(List.of("logits", "conv2:attention"), OnnxAttentionOutputs.outputNames(List.of("logits", "conv2"), List.of("conv2")));
         IllegalArgumentException notOnnx = assertThrows(IllegalArgumentException.class, () -> OnnxAttentionOutputs.add(new byte[] {1, 2, 3}, List.of("x")));
         assertTrue(notOnnx.getMessage().startsWith("not an ONNX model"), notOnnx.getMessage());
     }

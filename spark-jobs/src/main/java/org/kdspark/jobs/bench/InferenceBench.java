@@ -28,7 +28,6 @@ import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
@@ -121,7 +120,7 @@ public final class InferenceBench {
         log("ONNX Runtime GEMM after the jobs: %.1f GFLOP/s", onnxGemmAfter);
         if (onnxGemmAfter > roof) {
             roof = onnxGemmAfter;
-            for (Map<String, Object> m : concat(jobs.values(), loop)) {
+            for (Map<String, Object> m : Stream.concat(jobs.values().stream(), Stream.of(loop)).toList()) {
                 m.put("roofline_fraction", (Double) m.get("images_per_s") * teacherMflops / 1000 / roof);
             }
         }
@@ -214,8 +213,8 @@ public final class InferenceBench {
         }
         RunLayout layout = new RunLayout(root.toUri().toString());
         Map<String, Object> j = new LinkedHashMap<>();
+        HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         if (backend.equals("onnx")) {
-            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             files.delete(layout.teacherDir() + "/" + OnnxTeachers.CACHED);
             files.delete(layout.teacherDir() + "/" + OnnxTeachers.CACHED + ".json");
             log("soft-label job, %s, exporting the teacher...", variant);
@@ -229,7 +228,7 @@ public final class InferenceBench {
         List<SoftLabelJob.Result> runs = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             if (i > 0) {
-                new HadoopFiles(spark.sparkContext().hadoopConfiguration()).delete(layout.softLabels());
+                files.delete(layout.softLabels());
             }
             log("soft-label job, %s%s...", variant, repeats > 1 ? String.format(Locale.ROOT, ", run %d of %d", i + 1, repeats) : "");
             runs.add(SoftLabelJob.run(spark, c, layout));
@@ -276,11 +275,9 @@ public final class InferenceBench {
             List<String> taps = sl.featureTaps;
             VerifiedOnnxExport.Result export = OnnxModelExport.export(teacher, run.teacherModel(), files.sha256(run.teacherModel()),
                     ModelFiles.provenanceFromZip(zip), withLogits(taps), test.head(OnnxModelExport.VERIFY_IMAGES), "test split");
-            List<String> attention = taps.stream().filter(t -> SoftLabelStore.featureEncoding(sl.tapEncodings.getOrDefault(t, sl.featureEncoding),
-                    "soft_labels.tap_encodings." + t) instanceof ColumnEncoding.AttentionMap).toList();
-            outputs = taps.stream().map(t -> attention.contains(t) ? OnnxAttentionOutputs.outputName(t) : t).toList();
-            byte[] model = attention.isEmpty() ? export.bytes() : OnnxAttentionOutputs.add(export.bytes(), attention);
-            onnx = OnnxClassifier.open(model, spec, OnnxClassifier.LOGITS, outputs, threads, false);
+            List<String> attention = taps.stream().filter(t -> SoftLabelJob.tapEncoding(sl, t) instanceof ColumnEncoding.AttentionMap).toList();
+            outputs = OnnxAttentionOutputs.outputNames(taps, attention);
+            onnx = OnnxClassifier.open(OnnxAttentionOutputs.add(export.bytes(), attention), spec, OnnxClassifier.LOGITS, outputs, threads, false);
             onnx.run(test.pixels(), 0, BIG_BATCH); // warm-up
         }
 
@@ -351,12 +348,6 @@ public final class InferenceBench {
                 (Double) r.get("roof_gflops"), GEMM_N, GEMM_N, (Double) r.get("gemm_gflops"), (Double) r.get("onnx_gemm_gflops"),
                 (Double) r.get("onnx_gemm_gflops_after")));
         return sb.toString();
-    }
-
-    private static List<Map<String, Object>> concat(java.util.Collection<Map<String, Object>> some, Map<String, Object> one) {
-        List<Map<String, Object>> all = new ArrayList<>(some);
-        all.add(one);
-        return all;
     }
 
     private static List<String> withLogits(List<String> taps) {

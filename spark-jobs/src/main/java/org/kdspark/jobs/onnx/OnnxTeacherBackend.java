@@ -41,13 +41,12 @@ public final class OnnxTeacherBackend implements TeacherBackend {
         this.taps = List.copyOf(taps);
         this.cuda = cuda;
         this.attentionTaps = Set.copyOf(attentionTaps);
-        this.outputs = this.taps.stream().map(t -> attentionTaps.contains(t) ? OnnxAttentionOutputs.outputName(t) : t).toList();
+        this.outputs = OnnxAttentionOutputs.outputNames(this.taps, attentionTaps);
     }
 
     @Override
     public Outputs label(byte[] pixels, int count) {
-        Supplier<byte[]> model = attentionTaps.isEmpty() ? onnx::value
-                : () -> OnnxAttentionOutputs.add(onnx.value(), taps.stream().filter(attentionTaps::contains).toList());
+        Supplier<byte[]> model = () -> OnnxAttentionOutputs.add(onnx.value(), taps.stream().filter(attentionTaps::contains).toList());
         OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, model, spec, logitsOutput, outputs, cuda).run(pixels, 0, count);
         return new Outputs(out.count(), out.logits(), out.taps(), out.tapShapes());
     }

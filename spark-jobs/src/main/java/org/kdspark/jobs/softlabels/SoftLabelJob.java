@@ -116,9 +116,8 @@ public final class SoftLabelJob {
                 : supplied ? given.details() : Map.of("backend", "dl4j");
         Map<String, Object> features = new LinkedHashMap<>();
         for (String tap : taps) {
-            String key = config.softLabels.tapEncodings.containsKey(tap) ? "soft_labels.tap_encodings." + tap : "soft_labels.feature_encoding";
-            ColumnEncoding encoding = SoftLabelStore.featureEncoding(config.softLabels.tapEncodings.getOrDefault(tap,
-                    config.softLabels.featureEncoding), key);
+            String key = tapEncodingKey(config.softLabels, tap);
+            ColumnEncoding encoding = tapEncoding(config.softLabels, tap);
             int[] source = shapes.get(tap).stream().mapToInt(Long::intValue).toArray();
             int[] decoded;
             try {
@@ -243,6 +242,16 @@ public final class SoftLabelJob {
         StoreManifest.VersionEntry v = written.entry();
         return new Result(v.rows(), v.train(), v.test(), todoRows, tableRows - todoRows, v.bytes(), v.bytesPerRow(), seconds, shapes, versionSha,
                 written.name(), phases.seconds());
+    }
+
+    /** The encoding the store keeps {@code tap} in: its own ({@code tap_encodings}) or {@code feature_encoding}. */
+    public static ColumnEncoding tapEncoding(KdConfig.SoftLabels config, String tap) {
+        return SoftLabelStore.featureEncoding(config.tapEncodings.getOrDefault(tap, config.featureEncoding), tapEncodingKey(config, tap));
+    }
+
+    /** The config key that sets {@code tap}'s encoding, for messages. */
+    private static String tapEncodingKey(KdConfig.SoftLabels config, String tap) {
+        return config.tapEncodings.containsKey(tap) ? "soft_labels.tap_encodings." + tap : "soft_labels.feature_encoding";
     }
 
     /** The run's DL4J teacher: read from its zip and checked against the image table the first time it is asked for. */

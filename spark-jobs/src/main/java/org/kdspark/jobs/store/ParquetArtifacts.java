@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetOutputFormat;
@@ -93,11 +93,7 @@ public final class ParquetArtifacts {
     /** The footer key-value metadata of the first Parquet file under {@code uri}. */
     public static Map<String, String> footerMetadata(Configuration conf, String uri) {
         try {
-            Path dir = new Path(uri);
-            FileSystem fs = dir.getFileSystem(conf);
-            FileStatus first = Arrays.stream(fs.listStatus(dir))
-                    .filter(s -> s.getPath().getName().endsWith(".parquet"))
-                    .findFirst()
+            FileStatus first = parquetFiles(conf, uri).stream().findFirst()
                     .orElseThrow(() -> new IOException("no .parquet file under " + uri));
             try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(first, conf))) {
                 return reader.getFooter().getFileMetaData().getKeyValueMetaData();
@@ -140,19 +136,22 @@ public final class ParquetArtifacts {
      */
     public static long rows(Configuration conf, String uri) {
         try {
-            Path dir = new Path(uri);
             long rows = 0;
-            for (FileStatus f : dir.getFileSystem(conf).listStatus(dir)) {
-                if (f.getPath().getName().endsWith(".parquet")) {
-                    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(f, conf))) {
-                        rows += reader.getRecordCount();
-                    }
+            for (FileStatus f : parquetFiles(conf, uri)) {
+                try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(f, conf))) {
+                    rows += reader.getRecordCount();
                 }
             }
             return rows;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The Parquet files directly under {@code uri}. */
+    private static List<FileStatus> parquetFiles(Configuration conf, String uri) throws IOException {
+        Path dir = new Path(uri);
+        return Arrays.stream(dir.getFileSystem(conf).listStatus(dir)).filter(s -> s.getPath().getName().endsWith(".parquet")).toList();
     }
 
     /** Writes (or replaces) the sidecar of a dataset whose files are complete: the mark that it is. */
