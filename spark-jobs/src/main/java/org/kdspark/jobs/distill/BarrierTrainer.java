@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -121,12 +122,18 @@ abstract class BarrierTrainer implements EpochTrainer {
 
     /**
      * ND4J's thread caps while barrier tasks run in this JVM: the cores of one task ({@code spark.task.cpus}) for
-     * libnd4j's parallel loops ({@code maxMasterThreads}; its {@code maxThreads} cannot be lowered) and for OpenBLAS,
-     * so that the tasks of an executor, each fitting its own student, do not each spread their operations over every
-     * core. The caps are process-wide: the first task in sets them, the last one out restores them (in local mode the
-     * driver shares the JVM).
+     * libnd4j's parallel loops ({@code maxMasterThreads}; its {@code maxThreads} cannot be lowered), for OpenBLAS and
+     * for the OpenMP regions of the task's own thread (oneDNN's convolutions and batch norm among them), so that the
+     * tasks of an executor, each fitting its own student, do not each spread their operations over every core. The
+     * loop and BLAS caps are process-wide: the first task in sets them, the last one out restores them (in local mode
+     * the driver shares the JVM). The OpenMP cap is the calling thread's own and each task sets and restores it: Spark
+     * starts executors with {@code OMP_NUM_THREADS} at the task's cores, and without it tasks in the driver's JVM (local
+     * mode) split oneDNN's reductions over the driver's threads, which sums in another order: measured, the students of
+     * {@code local[2]} and {@code local-cluster} then differed in half their parameters after one epoch.
      */
     static final class TaskThreads {
+        /** This thread's OpenMP cap before its first task entered, and how many of its tasks are in. */
+        private static final ThreadLocal<int[]> SAVED_OPENMP = new ThreadLocal<>();
         private static int active;
         private static int savedLoops;
         private static int savedBlas;
@@ -141,13 +148,32 @@ abstract class BarrierTrainer implements EpochTrainer {
                 Nd4j.getEnvironment().setMaxMasterThreads(Math.max(1, cpus));
                 Nd4j.factory().blas().setMaxThreads(Math.max(1, cpus));
             }
+            if (Nd4j.getEnvironment().isCPU()) {
+                int[] openMp = SAVED_OPENMP.get();
+                if (openMp == null) {
+                    SAVED_OPENMP.set(new int[] {openMpThreads(), 1});
+                } else {
+                    openMp[1]++;
+                }
+                NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(Math.max(1, cpus));
+            }
         }
 
         static synchronized void exit() {
+            int[] openMp = SAVED_OPENMP.get();
+            if (openMp != null && --openMp[1] == 0) {
+                NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(openMp[0]);
+                SAVED_OPENMP.remove();
+            }
             if (--active == 0) {
                 Nd4j.getEnvironment().setMaxMasterThreads(savedLoops);
                 Nd4j.factory().blas().setMaxThreads(savedBlas);
             }
+        }
+
+        /** The OpenMP thread cap of the calling thread (CPU backend). */
+        static int openMpThreads() {
+            return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
         }
     }
 

@@ -17,6 +17,7 @@ import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.onnx.OnnxTeacherBackend;
 import org.kdspark.jobs.onnx.OnnxTeachers;
 import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.Sessions;
 import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
@@ -74,6 +75,10 @@ public final class SoftLabelJob {
 
     /** The config key of a teacher trained elsewhere. */
     static final String TEACHER_MODEL_KEY = "soft_labels.teacher_model";
+    /** Spark's floor on the number of file-scan partitions (default: the default parallelism). */
+    static final String MIN_PARTITIONS = "spark.sql.files.minPartitionNum";
+    /** Read partitions per core for the labelling scan; a user's {@link #MIN_PARTITIONS} overrides it. */
+    static final int PARTITIONS_PER_CORE = 8;
 
     private SoftLabelJob() {
     }
@@ -224,8 +229,13 @@ public final class SoftLabelJob {
             try {
                 Dataset<Row> toLabel = sl.views == 0 ? todo : Views.expand(todo, spec, sl.views, sl.viewSeed, sl.viewShift, sl.viewFlip);
                 long expectedRows = todoRows + (long) sl.views * todoCounts.getOrDefault(ImageTable.TRAIN, 0L);
-                store.append(labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0, logitsEncoding)), provenance,
-                        expectedRows, start);
+                Dataset<Row> labelled = labeler.transform(toLabel).select(SoftLabelStore.columns(taps, teacher.members(), sl.views > 0, logitsEncoding));
+                Provenance written = provenance;
+                // Spark packs the table's files into as few read partitions as there are cores, by bytes: with files of
+                // unequal size (a train and a test split) one core labelled three quarters of the images while the
+                // other idled. Labelling costs the same per image, so a few partitions per core keep every core busy.
+                Sessions.withSqlDefault(spark, MIN_PARTITIONS, String.valueOf(PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism()),
+                        () -> store.append(labelled, written, expectedRows, start));
             } finally {
                 labeler.teacher().release();
             }

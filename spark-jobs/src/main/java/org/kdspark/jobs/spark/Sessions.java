@@ -103,6 +103,24 @@ public final class Sessions {
         });
     }
 
+    /**
+     * Runs {@code work} with the SQL setting {@code key} at {@code value} and then unsets it again, unless the session
+     * already sets {@code key} (the user's setting wins and is left alone). For settings read when a query is planned,
+     * such as how file scans are split, that one job's actions need; the driver runs its actions one at a time.
+     */
+    public static void withSqlDefault(SparkSession spark, String key, String value, Runnable work) {
+        if (spark.conf().contains(key)) {
+            work.run();
+            return;
+        }
+        spark.conf().set(key, value);
+        try {
+            work.run();
+        } finally {
+            spark.conf().unset(key);
+        }
+    }
+
     private static boolean classPresent(String name) {
         try {
             Class.forName(name, false, Sessions.class.getClassLoader());

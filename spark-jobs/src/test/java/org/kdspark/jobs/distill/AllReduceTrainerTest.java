@@ -114,15 +114,43 @@ class AllReduceTrainerTest {
     void ndFourJsThreadCapsHoldWhileAnyTaskRunsAndAreRestoredAfterTheLast() {
         int loops = Nd4j.getEnvironment().maxMasterThreads();
         int blas = Nd4j.factory().blas().getMaxThreads();
+        int openMp = BarrierTrainer.TaskThreads.openMpThreads();
+        assertTrue(openMp > 1, "the surefire JVM runs with OMP_NUM_THREADS=2: " + openMp);
         BarrierTrainer.TaskThreads.enter(1);
         BarrierTrainer.TaskThreads.enter(1);
         assertEquals(1, Nd4j.getEnvironment().maxMasterThreads());
         assertEquals(1, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(1, BarrierTrainer.TaskThreads.openMpThreads());
         BarrierTrainer.TaskThreads.exit();
         assertEquals(1, Nd4j.getEnvironment().maxMasterThreads(), "one task still runs");
         BarrierTrainer.TaskThreads.exit();
         assertEquals(loops, Nd4j.getEnvironment().maxMasterThreads(), "the driver gets its threads back");
         assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+        assertEquals(openMp, BarrierTrainer.TaskThreads.openMpThreads());
+    }
+
+    @Test
+    void eachTaskThreadCapsItsOwnOpenMpRegions() throws Exception {
+        int driver = BarrierTrainer.TaskThreads.openMpThreads();
+        BarrierTrainer.TaskThreads.enter(1);
+        try {
+            // a second task on another thread of the same JVM (local mode): its OpenMP cap is its own to set
+            int[] inTask = new int[2];
+            Thread other = new Thread(() -> {
+                inTask[0] = BarrierTrainer.TaskThreads.openMpThreads();
+                BarrierTrainer.TaskThreads.enter(1);
+                inTask[1] = BarrierTrainer.TaskThreads.openMpThreads();
+                BarrierTrainer.TaskThreads.exit();
+            });
+            other.start();
+            other.join();
+            assertEquals(driver, inTask[0], "a new thread starts at OMP_NUM_THREADS");
+            assertEquals(1, inTask[1]);
+            assertEquals(1, BarrierTrainer.TaskThreads.openMpThreads(), "the other task's exit leaves this one's cap");
+        } finally {
+            BarrierTrainer.TaskThreads.exit();
+        }
+        assertEquals(driver, BarrierTrainer.TaskThreads.openMpThreads());
     }
 
     @Test
