@@ -54,6 +54,24 @@ public record InputSpec(int channels, int height, int width) implements java.io.
         return values;
     }
 
+    /**
+     * The spec written by {@link #toString()} ({@code CHANNELSxHEIGHTxWIDTH}, e.g. {@code 1x28x28}), as provenance
+     * records it.
+     *
+     * @throws IllegalArgumentException naming the text when it is not of that form or not a valid spec
+     */
+    public static InputSpec parse(String text) {
+        String[] parts = text.trim().split("x", -1);
+        if (parts.length == 3) {
+            try {
+                return new InputSpec(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException("input spec '" + text + "' is not CHANNELSxHEIGHTxWIDTH (e.g. 1x28x28)");
+    }
+
     @Override
     public String toString() {
         return channels + "x" + height + "x" + width;

@@ -98,7 +98,7 @@ public final class SoftLabelJob {
         List<?> classes = (List<?>) images.details().get("classes");
         int numClasses = classes.size();
         ColumnEncoding logitsEncoding = logitsEncoding(config.softLabels.logitsEncoding, numClasses);
-        InputSpec spec = inputSpec(table);
+        InputSpec spec = inputSpec(images, table);
         List<String> taps = List.copyOf(config.softLabels.featureTaps);
         ExternalTeacher given = supplied
                 ? ExternalTeacher.load(files, config.softLabels.teacherModel, TEACHER_MODEL_KEY, spec, taps, numClasses)
@@ -389,7 +389,11 @@ public final class SoftLabelJob {
     }
 
     /** The image shape of the table (all rows share it; ingest guarantees that). */
-    static InputSpec inputSpec(Dataset<Row> table) {
+    /** The image table's input spec: as its provenance records it, else read from its first row (a Spark job). */
+    static InputSpec inputSpec(Provenance images, Dataset<Row> table) {
+        if (images.details().get("input_spec") instanceof String recorded) {
+            return InputSpec.parse(recorded);
+        }
         Row first = table.select(ImageTable.CHANNELS, ImageTable.HEIGHT, ImageTable.WIDTH).first();
         return new InputSpec(first.getInt(0), first.getInt(1), first.getInt(2));
     }

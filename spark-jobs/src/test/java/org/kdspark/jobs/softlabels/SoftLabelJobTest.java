@@ -364,4 +364,15 @@ class SoftLabelJobTest {
                 () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 3));
         assertTrue(wider.getMessage().contains("exactly these classes"), wider.getMessage());
     }
+
+    @Test
+    void theInputSpecComesFromTheTablesProvenanceWithoutReadingTheTable() {
+        // a table without the shape columns: reading it fails, so the first answer can only come from the provenance
+        Dataset<Row> noShapeColumns = spark.range(1).toDF();
+        Provenance recorded = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest").withDetail("input_spec", "3x32x32");
+        assertEquals(new InputSpec(3, 32, 32), SoftLabelJob.inputSpec(recorded, noShapeColumns));
+        Provenance older = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest");
+        assertThrows(org.apache.spark.sql.AnalysisException.class, () -> SoftLabelJob.inputSpec(older, noShapeColumns),
+                "without it the table's first row is read");
+    }
 }
