@@ -92,11 +92,8 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                 fields[c] = in.get(c);
             }
             if (logitsEncoding == null) {
-                Float[] logits = new Float[numClasses];
-                for (int k = 0; k < numClasses; k++) {
-                    logits[k] = out.logits()[i * numClasses + k];
-                }
-                fields[in.size()] = logits;
+                // a primitive array: Spark's row encoder copies it into the array<float> cell without boxing each value
+                fields[in.size()] = java.util.Arrays.copyOfRange(out.logits(), i * numClasses, (i + 1) * numClasses);
             } else {
                 fields[in.size()] = logitsEncoding.encode(out.logits(), i * numClasses, new int[] {numClasses});
             }
