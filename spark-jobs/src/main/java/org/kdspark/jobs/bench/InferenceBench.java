@@ -65,8 +65,12 @@ public final class InferenceBench {
     private static final int BIG_BATCH = 256;
     /** 2048: ND4J's GEMM rate still grows from 1024 (66 GFLOP/s here) to 2048 (102-110 GFLOP/s) on 2 cores. */
     static final int GEMM_N = 2048;
-    /** Timed runs of each warm ONNX job and of the plain loop; the medians are reported. */
-    static final int REPEATS = 3;
+    /**
+     * Timed runs of each warm ONNX job and of the plain loop; the medians are reported. Five, not three: the first
+     * run after the cold one was the slowest in most of the eighth session's benches (the job's code paths still
+     * compiling), and a median of three then rested on the other two alone.
+     */
+    static final int REPEATS = 5;
 
     private InferenceBench() {
     }

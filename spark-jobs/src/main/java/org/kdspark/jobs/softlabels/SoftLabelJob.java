@@ -388,8 +388,10 @@ public final class SoftLabelJob {
         return out;
     }
 
-    /** The image shape of the table (all rows share it; ingest guarantees that). */
-    /** The image table's input spec: as its provenance records it, else read from its first row (a Spark job). */
+    /**
+     * The image shape of the table (all rows share it; ingest guarantees that): as its provenance records it, else
+     * read from its first row (a Spark job).
+     */
     static InputSpec inputSpec(Provenance images, Dataset<Row> table) {
         if (images.details().get("input_spec") instanceof String recorded) {
             return InputSpec.parse(recorded);

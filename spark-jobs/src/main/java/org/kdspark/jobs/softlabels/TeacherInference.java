@@ -1,6 +1,7 @@
 package org.kdspark.jobs.softlabels;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -93,7 +94,7 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
             }
             if (logitsEncoding == null) {
                 // a primitive array: Spark's row encoder copies it into the array<float> cell without boxing each value
-                fields[in.size()] = java.util.Arrays.copyOfRange(out.logits(), i * numClasses, (i + 1) * numClasses);
+                fields[in.size()] = Arrays.copyOfRange(out.logits(), i * numClasses, (i + 1) * numClasses);
             } else {
                 fields[in.size()] = logitsEncoding.encode(out.logits(), i * numClasses, new int[] {numClasses});
             }
