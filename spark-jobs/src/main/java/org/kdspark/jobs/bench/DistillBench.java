@@ -79,7 +79,7 @@ public final class DistillBench {
                     for (int frequency : kind.equals(EpochTrainer.ALLREDUCE) ? List.of(1) : options.averagingFrequencies()) {
                         ComputationGraph student = Models.student(ds, data.spec(), data.numClasses(), objective, data.teacherShapes());
                         EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
-                                new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, seed));
+                                new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, seed, d.syncBatchNorm));
                         long t0 = System.nanoTime();
                         for (int epoch = 1; epoch <= epochs; epoch++) {
                             trainer.network().setLearningRate(schedule.rate(epoch));
@@ -91,6 +91,9 @@ public final class DistillBench {
                         run.add(seconds, accuracy);
                         run.put("trainer", kind);
                         run.put("averaging_frequency", frequency);
+                        if (kind.equals(EpochTrainer.ALLREDUCE)) {
+                            run.put("sync_batch_norm", d.syncBatchNorm);
+                        }
                         System.out.printf(Locale.ROOT, "bench distill: seed %d, spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n",
                                 seed, kind, frequency, examples / seconds, accuracy);
                     }

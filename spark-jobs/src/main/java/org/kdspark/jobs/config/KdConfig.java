@@ -172,6 +172,12 @@ public final class KdConfig {
          * minibatches) or {@code dl4j} (DL4J's ParameterAveragingTrainingMaster, a Spark job per averaging round).
          */
         public String trainer = org.kdspark.jobs.distill.EpochTrainer.ALLREDUCE;
+        /**
+         * With the {@code allreduce} trainer, whether batch-norm layers normalise with the statistics of the whole
+         * step (every worker's minibatch: the same training as one JVM at batch workers x batch_size_per_worker) or
+         * each worker's own minibatch only.
+         */
+        public boolean syncBatchNorm = true;
         public double learningRate = 2e-3;
         /**
          * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -103,7 +104,12 @@ abstract class BarrierTrainer implements EpochTrainer {
         }
 
         ComputationGraph network() {
-            ComputationGraph net = new ComputationGraph(ComputationGraphConfiguration.fromJson(configuration));
+            return network(UnaryOperator.identity());
+        }
+
+        /** The network, its configuration passed through {@code configure} first (same parameter layout). */
+        ComputationGraph network(UnaryOperator<ComputationGraphConfiguration> configure) {
+            ComputationGraph net = new ComputationGraph(configure.apply(ComputationGraphConfiguration.fromJson(configuration)));
             net.init(Nd4j.createFromArray(params).reshape(paramsShape), false);
             if (updaterState != null) {
                 net.setUpdater(new ComputationGraphUpdater(net, Nd4j.createFromArray(updaterState).reshape(updaterShape)));
@@ -195,6 +201,11 @@ abstract class BarrierTrainer implements EpochTrainer {
             this.prefetch = prefetch;
         }
 
+        /** The configuration this worker builds its student from: the driver's, unless the subclass adapts it. */
+        ComputationGraphConfiguration configure(ComputationGraphConfiguration conf) {
+            return conf;
+        }
+
         /** Trains {@code net} on {@code batches}, keeping it together with the other tasks' over {@code star}. */
         abstract Outcome train(ComputationGraph net, MultiDataSetIterator batches, TaskStar star) throws IOException;
 
@@ -210,7 +221,7 @@ abstract class BarrierTrainer implements EpochTrainer {
         }
 
         private scala.collection.Iterator<WorkerResult> run(BarrierTaskContext context, scala.collection.Iterator<MultiDataSet> partition) {
-            ComputationGraph net = start.value().network();
+            ComputationGraph net = start.value().network(this::configure);
             MultiDataSetIterator batches = new IteratorMultiDataSetIterator(JavaConverters.asJavaIterator(partition), batchSize);
             if (prefetch > 0) {
                 batches = new AsyncMultiDataSetIterator(batches, prefetch, false);

@@ -103,7 +103,7 @@ public final class DistillJob {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
             EpochTrainer trainer = EpochTrainer.create(d.trainer, jsc, student,
-                    new EpochTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed));
+                    new EpochTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed, d.syncBatchNorm));
             MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
             LearningRateSchedule schedule = LearningRateSchedule.of(d);
             EarlyStopping early = new EarlyStopping(d.earlyStoppingPatience);

@@ -22,7 +22,7 @@ public interface EpochTrainer {
     List<String> KINDS = List.of(ALLREDUCE, BARRIER, DL4J);
 
     /** Trainer settings; see the distill section of the config. */
-    record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed) {
+    record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed, boolean syncBatchNorm) {
     }
 
     /**

@@ -14,6 +14,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -30,19 +31,24 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * The all-reduce trainer is synchronous SGD: two Spark workers stepping on minibatches of 8 end with the parameters
- * and Adam state of one plain loop fitting, step by step, the two workers' minibatches merged into one of 16.
+ * and Adam state of one plain loop fitting, step by step, the two workers' minibatches merged into one of 16; with
+ * batch normalisation too, whose statistics the workers then share.
  */
 class AllReduceTrainerTest {
 
     private static final int FEATURES = 6;
     private static final int CLASSES = 3;
 
-    private static ComputationGraph mlp() {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).updater(new Adam(0.01))
+    private static ComputationGraph mlp(boolean batchNorm) {
+        ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder().seed(11).updater(new Adam(0.01))
                 .graphBuilder().addInputs("in")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(5).activation(Activation.TANH).build(), "in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(FEATURES).nOut(5).activation(Activation.TANH).build(), "in");
+        if (batchNorm) {
+            graph.addLayer("bn", new BatchNormalization.Builder().nOut(5).build(), "hidden");
+        }
+        ComputationGraphConfiguration conf = graph
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build(), "hidden")
+                        .activation(Activation.SOFTMAX).build(), batchNorm ? "bn" : "hidden")
                 .setOutputs("out").build();
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
@@ -61,9 +67,9 @@ class AllReduceTrainerTest {
         return new org.nd4j.linalg.dataset.MultiDataSet(x, y);
     }
 
-    @ParameterizedTest(name = "worker 0 with {0} minibatches, worker 1 with {1}")
-    @CsvSource({"3, 3", "3, 2", "2, 4"})
-    void twoWorkersStepLikeOnePlainLoopOnTheirMergedMinibatches(int first, int second) {
+    @ParameterizedTest(name = "worker 0 with {0} minibatches, worker 1 with {1}, batch norm {2}")
+    @CsvSource({"3, 3, false", "3, 2, false", "2, 4, false", "3, 3, true", "3, 2, true", "2, 4, true"})
+    void twoWorkersStepLikeOnePlainLoopOnTheirMergedMinibatches(int first, int second, boolean batchNorm) {
         Random random = new Random(5);
         List<List<MultiDataSet>> dealt = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < first; i++) {
@@ -74,10 +80,10 @@ class AllReduceTrainerTest {
             dealt.get(1).add(batch(random, i == second - 1 ? 5 : 8));
         }
 
-        ComputationGraph plain = mlp();
+        ComputationGraph plain = mlp(batchNorm);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         JavaRDD<MultiDataSet> rdd = jsc.parallelize(List.of(0, 1), 2).mapPartitionsWithIndex((index, ignored) -> dealt.get(index).iterator(), true);
-        AllReduceTrainer trainer = new AllReduceTrainer(jsc, mlp(), new EpochTrainer.Settings(2, 8, 1, 2, 1L));
+        AllReduceTrainer trainer = new AllReduceTrainer(jsc, mlp(batchNorm), new EpochTrainer.Settings(2, 8, 1, 2, 1L, true));
         // two epochs: the second starts from the driver's student, Adam's moments and its step count
         for (int epoch = 1; epoch <= 2; epoch++) {
             for (int step = 0; step < Math.max(first, second); step++) {
@@ -154,20 +160,37 @@ class AllReduceTrainerTest {
     }
 
     @Test
+    void theUndividedRangesAreBatchNormsRunningStatistics() {
+        ComputationGraph net = mlp(true);
+        List<int[]> ranges = AllReduceTrainer.undividedRanges(net);
+        INDArray marked = Nd4j.zeros(net.params().dataType(), net.params().length());
+        for (int[] r : ranges) {
+            marked.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r[0], r[0] + r[1])).assign(1);
+        }
+        net.setParams(marked);
+        assertEquals(5, net.getParam("bn_mean").sumNumber().intValue());
+        String spread = net.paramTable().containsKey("bn_log10stdev") ? "bn_log10stdev" : "bn_var";
+        assertEquals(5, net.getParam(spread).sumNumber().intValue());
+        assertEquals(10, marked.sumNumber().intValue(), "nothing else: " + net.paramTable().keySet());
+        assertTrue(AllReduceTrainer.undividedRanges(mlp(false)).isEmpty());
+    }
+
+    @Test
     void aStepSumsTheGradientsOfTheWorkersThatHadAMinibatchAndEachScalesByItsShare() {
-        ByteBuffer a = AllReduceTrainer.Rounds.encode(8, true, new float[] {1, 2});
-        ByteBuffer b = AllReduceTrainer.Rounds.encode(4, false, new float[] {3, 6});
+        ByteBuffer a = AllReduceTrainer.Rounds.encode(8, true, new float[] {1, 2, 10});
+        ByteBuffer b = AllReduceTrainer.Rounds.encode(4, false, new float[] {3, 6, 20});
         ByteBuffer reply = AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.idle(), b));
         assertTrue(AllReduceTrainer.Rounds.anyMore(reply), "worker 0 has more");
-        INDArray gradient = Nd4j.createFromArray(0f, 0f);
-        AllReduceTrainer.Rounds.adopt(reply, 8, gradient);
-        // sum {4, 8} over 12 examples; the updater will divide by this worker's 8
-        assertArrayEquals(new float[] {4f * 8 / 12, 8f * 8 / 12}, gradient.toFloatVector(), 1e-6f);
+        INDArray gradient = Nd4j.createFromArray(0f, 0f, 0f);
+        AllReduceTrainer.Rounds.adopt(reply, 8, gradient, List.of(new int[] {2, 1}));
+        // sum {4, 8} over 12 examples, the updater will divide by this worker's 8; the third value is an update the
+        // updater applies undivided (a running statistic): the two workers' mean
+        assertArrayEquals(new float[] {4f * 8 / 12, 8f * 8 / 12, 15f}, gradient.toFloatVector(), 1e-6f);
 
         assertFalse(AllReduceTrainer.Rounds.anyMore(AllReduceTrainer.Rounds.sum(List.of(AllReduceTrainer.Rounds.idle(), AllReduceTrainer.Rounds.idle()))),
                 "the epoch ends when nobody has minibatches");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.encode(8, false, new float[] {1, 2, 3}))));
+                () -> AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.encode(8, false, new float[] {1, 2}))));
         assertTrue(e.getMessage().contains("students differ"), e.getMessage());
     }
 }
