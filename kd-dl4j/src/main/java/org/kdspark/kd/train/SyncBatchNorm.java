@@ -199,6 +199,12 @@ public final class SyncBatchNorm {
             return out;
         }
 
+        @Override
+        public void clear() {
+            super.clear();
+            step = null;
+        }
+
         private static INDArray contiguous(INDArray a) {
             return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
         }

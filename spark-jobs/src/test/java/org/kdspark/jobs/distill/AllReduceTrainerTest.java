@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -22,6 +24,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.zoo.ModelZoo;
+import org.kdspark.kd.zoo.OutputHead;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -80,13 +85,41 @@ class AllReduceTrainerTest {
             dealt.get(1).add(batch(random, i == second - 1 ? 5 : 8));
         }
 
-        ComputationGraph plain = mlp(batchNorm);
+        assertStepsLikeOnePlainLoop(() -> mlp(batchNorm), dealt);
+    }
+
+    @Test
+    void twoWorkersTrainTheConvolutionalStudentLikeOnePlainLoop() {
+        // the default student: batch norm after two convolutions (rank 4) and the embedding (rank 2)
+        Random random = new Random(6);
+        List<List<MultiDataSet>> dealt = List.of(new ArrayList<>(), new ArrayList<>());
+        for (List<MultiDataSet> worker : dealt) {
+            for (int i = 0; i < 3; i++) {
+                INDArray x = Nd4j.rand(Nd4j.defaultFloatingPointType(), 8, 1, 28, 28);
+                INDArray y = Nd4j.zeros(Nd4j.defaultFloatingPointType(), 8, 10);
+                for (int e = 0; e < 8; e++) {
+                    y.putScalar(e, random.nextInt(10), 1.0);
+                }
+                worker.add(new org.nd4j.linalg.dataset.MultiDataSet(x, y));
+            }
+        }
+        assertStepsLikeOnePlainLoop(() -> ModelZoo.build("cnn-small", Map.of(), InputSpec.FASHION_MNIST, 10, 3L, OutputHead.softmaxCrossEntropy()).init(),
+                dealt);
+    }
+
+    /**
+     * Two epochs of the all-reduce trainer (synchronized batch norm) on the {@code dealt} minibatches against a plain
+     * loop fitting, step by step, the workers' minibatches merged: the same parameters, Adam moments and step count.
+     */
+    private static void assertStepsLikeOnePlainLoop(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt) {
+        ComputationGraph plain = student.get();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         JavaRDD<MultiDataSet> rdd = jsc.parallelize(List.of(0, 1), 2).mapPartitionsWithIndex((index, ignored) -> dealt.get(index).iterator(), true);
-        AllReduceTrainer trainer = new AllReduceTrainer(jsc, mlp(batchNorm), new EpochTrainer.Settings(2, 8, 1, 2, 1L, true));
+        AllReduceTrainer trainer = new AllReduceTrainer(jsc, student.get(), new EpochTrainer.Settings(2, 8, 1, 2, 1L, true));
+        int steps = Math.max(dealt.get(0).size(), dealt.get(1).size());
         // two epochs: the second starts from the driver's student, Adam's moments and its step count
         for (int epoch = 1; epoch <= 2; epoch++) {
-            for (int step = 0; step < Math.max(first, second); step++) {
+            for (int step = 0; step < steps; step++) {
                 List<MultiDataSet> parts = new ArrayList<>();
                 for (List<MultiDataSet> worker : dealt) {
                     if (step < worker.size()) {
