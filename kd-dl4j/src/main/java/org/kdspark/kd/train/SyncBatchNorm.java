@@ -34,7 +34,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * step's minibatch instead of their own share of it, and back-propagate through those shared statistics. With
  * {@code W} workers of {@code b} examples a step is then the same computation as one step of a single network at
  * batch {@code W x b}, up to rounding; without it each worker's {@code b} examples are normalised on their own
- * ("ghost" batch norm), which trains a different, for small {@code b} measurably worse, student.
+ * ("ghost" batch norm), which trains a different student.
  *
  * <p>Per channel, over the {@code M} values of the step (examples times spatial positions):
  * <pre>

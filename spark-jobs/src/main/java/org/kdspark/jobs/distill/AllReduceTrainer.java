@@ -25,16 +25,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * and every worker applies the same optimizer step (Adam and all) to the same parameters. With {@code W} workers of
  * {@code b} examples a step is one step of the plain loop at batch {@code W x b}: with {@code sync_batch_norm} (the
  * default) the workers' batch-norm layers also normalise with the whole step's statistics ({@link SyncBatchNorm}, two
- * more small rounds per layer and step); without it each normalises its own {@code b} examples, which for the default
- * student at {@code b = 64} cost 0.37 points of test accuracy over ten seeds. The students stay identical without ever
- * sending parameters. {@code averaging_frequency} does not apply.
+ * more small rounds per layer and step); without it each normalises its own {@code b} examples ("ghost" batch norm),
+ * which trains a different student. The students stay identical without ever sending parameters.
+ * {@code averaging_frequency} does not apply.
  *
  * <p>The exchange happens inside {@link ComputationGraph#fit}, in the listener hook DL4J calls between the backward
  * pass and the updater ({@code onGradientCalculation}): there the flattened gradient view holds each parameter's
  * gradient summed over the worker's examples (the updater divides it by the minibatch size after), and, for batch
  * normalisation's running mean and variance, the update itself. A worker replaces it with the workers' sum times its
- * own share of the step's examples, so that the updater's division yields the mean over every example of the step.
- * Each step moves {@code 2 x workers x params} floats through task 0.
+ * own share of the step's examples, so that the updater's division yields the mean over every example of the step;
+ * the running statistics, which the updater applies undivided, take the workers' mean update. Each step moves {@code 2 x workers x params} floats through task 0.
  *
  * <p>Workers whose dealt partitions differ in size: a worker out of minibatches keeps answering rounds with nothing
  * until no worker has any left (its own student then falls behind and is discarded); the driver adopts the student of

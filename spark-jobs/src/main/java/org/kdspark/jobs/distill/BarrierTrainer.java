@@ -103,10 +103,6 @@ abstract class BarrierTrainer implements EpochTrainer {
                     state == null ? null : state.toFloatVector(), state == null ? null : state.shape());
         }
 
-        ComputationGraph network() {
-            return network(UnaryOperator.identity());
-        }
-
         /** The network, its configuration passed through {@code configure} first (same parameter layout). */
         ComputationGraph network(UnaryOperator<ComputationGraphConfiguration> configure) {
             ComputationGraph net = new ComputationGraph(configure.apply(ComputationGraphConfiguration.fromJson(configuration)));
