@@ -92,6 +92,7 @@ class AllReduceTrainerTest {
     void twoWorkersTrainTheConvolutionalStudentLikeOnePlainLoop() {
         // the default student: batch norm after two convolutions (rank 4) and the embedding (rank 2)
         Random random = new Random(6);
+        Nd4j.getRandom().setSeed(6);
         List<List<MultiDataSet>> dealt = List.of(new ArrayList<>(), new ArrayList<>());
         for (List<MultiDataSet> worker : dealt) {
             for (int i = 0; i < 3; i++) {
@@ -103,19 +104,54 @@ class AllReduceTrainerTest {
                 worker.add(new org.nd4j.linalg.dataset.MultiDataSet(x, y));
             }
         }
-        assertStepsLikeOnePlainLoop(() -> ModelZoo.build("cnn-small", Map.of(), InputSpec.FASHION_MNIST, 10, 3L, OutputHead.softmaxCrossEntropy()).init(),
-                dealt);
+        Supplier<ComputationGraph> student = () -> ModelZoo.build("cnn-small", Map.of(), InputSpec.FASHION_MNIST, 10, 3L,
+                OutputHead.softmaxCrossEntropy()).init();
+        float[] start = student.get().params().toFloatVector();
+        // Adam turns float noise in near-zero gradients into steps of up to the learning rate, so single parameters
+        // may differ; the distance between the two students, against how far training moved them, may not
+        ComputationGraph[] synced = trainBothWays(student, dealt, true);
+        assertEquals(synced[0].getIterationCount(), synced[1].getIterationCount());
+        double apart = apartOverMoved(start, synced[0], synced[1]);
+        assertTrue(apart < 1e-2, "synchronized batch norm: the students are " + apart + " of their movement apart");
+        // the control: with each worker normalising its own minibatch the same comparison fails
+        ComputationGraph[] ghost = trainBothWays(student, dealt, false);
+        double ghostApart = apartOverMoved(start, ghost[0], ghost[1]);
+        assertTrue(ghostApart > 3e-2, "ghost batch norm: the students are only " + ghostApart + " of their movement apart");
+    }
+
+    /** {@code |plain - spark| / |plain - start|} over the parameter vectors (Euclidean norms). */
+    private static double apartOverMoved(float[] start, ComputationGraph plain, ComputationGraph spark) {
+        float[] p = plain.params().toFloatVector();
+        float[] s = spark.params().toFloatVector();
+        double moved = 0;
+        double apart = 0;
+        for (int i = 0; i < start.length; i++) {
+            moved += (p[i] - start[i]) * (double) (p[i] - start[i]);
+            apart += (p[i] - s[i]) * (double) (p[i] - s[i]);
+        }
+        return Math.sqrt(apart / moved);
     }
 
     /**
-     * Two epochs of the all-reduce trainer (synchronized batch norm) on the {@code dealt} minibatches against a plain
-     * loop fitting, step by step, the workers' minibatches merged: the same parameters, Adam moments and step count.
+     * Two epochs of the all-reduce trainer on the {@code dealt} minibatches against a plain loop fitting, step by
+     * step, the workers' minibatches merged: the same parameters, Adam moments and step count.
      */
     private static void assertStepsLikeOnePlainLoop(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt) {
+        ComputationGraph[] ends = trainBothWays(student, dealt, true);
+        ComputationGraph plain = ends[0];
+        ComputationGraph trained = ends[1];
+        assertEquals(plain.getIterationCount(), trained.getIterationCount(), "one optimizer step per merged minibatch");
+        assertClose(plain.params().toFloatVector(), trained.params().toFloatVector(), "parameters");
+        assertClose(plain.getUpdater().getStateViewArray().toFloatVector(), trained.getUpdater().getStateViewArray().toFloatVector(),
+                "Adam's moments");
+    }
+
+    /** The plain loop's student and the all-reduce trainer's after two epochs on {@code dealt}. */
+    private static ComputationGraph[] trainBothWays(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt, boolean syncBatchNorm) {
         ComputationGraph plain = student.get();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         JavaRDD<MultiDataSet> rdd = jsc.parallelize(List.of(0, 1), 2).mapPartitionsWithIndex((index, ignored) -> dealt.get(index).iterator(), true);
-        AllReduceTrainer trainer = new AllReduceTrainer(jsc, student.get(), new EpochTrainer.Settings(2, 8, 1, 2, 1L, true));
+        AllReduceTrainer trainer = new AllReduceTrainer(jsc, student.get(), new EpochTrainer.Settings(2, 8, 1, 2, 1L, syncBatchNorm));
         int steps = Math.max(dealt.get(0).size(), dealt.get(1).size());
         // two epochs: the second starts from the driver's student, Adam's moments and its step count
         for (int epoch = 1; epoch <= 2; epoch++) {
@@ -132,11 +168,7 @@ class AllReduceTrainerTest {
             double score = trainer.fitEpoch(rdd, epoch);
             assertTrue(Double.isFinite(score) && score > 0, "mean training score " + score);
         }
-
-        assertEquals(plain.getIterationCount(), trainer.network().getIterationCount(), "one optimizer step per merged minibatch");
-        assertClose(plain.params().toFloatVector(), trainer.network().params().toFloatVector(), "parameters");
-        assertClose(plain.getUpdater().getStateViewArray().toFloatVector(), trainer.network().getUpdater().getStateViewArray().toFloatVector(),
-                "Adam's moments");
+        return new ComputationGraph[] {plain, trainer.network()};
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
