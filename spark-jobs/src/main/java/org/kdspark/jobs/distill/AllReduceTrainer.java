@@ -34,7 +34,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradient summed over the worker's examples (the updater divides it by the minibatch size after), and, for batch
  * normalisation's running mean and variance, the update itself. A worker replaces it with the workers' sum times its
  * own share of the step's examples, so that the updater's division yields the mean over every example of the step;
- * the running statistics, which the updater applies undivided, take the workers' mean update. Each step moves {@code 2 x workers x params} floats through task 0.
+ * the running statistics, which the updater applies undivided, take the workers' mean update. Each step moves
+ * {@code 2 x workers x params} floats through task 0, and synchronized batch norm {@code 8 x workers x channels} more
+ * per layer.
  *
  * <p>Workers whose dealt partitions differ in size: a worker out of minibatches keeps answering rounds with nothing
  * until no worker has any left (its own student then falls behind and is discarded); the driver adopts the student of
@@ -224,6 +226,11 @@ public final class AllReduceTrainer extends BarrierTrainer {
             return reply.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0);
         }
 
+        /** How many workers the reply's sums came from. */
+        static int workers(ByteBuffer reply) {
+            return reply.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(Integer.BYTES);
+        }
+
         /** The reply's summed values. */
         static float[] values(ByteBuffer reply) {
             FloatBuffer floats = reply.duplicate().position(HEADER).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -245,7 +252,7 @@ public final class AllReduceTrainer extends BarrierTrainer {
                 throw new IllegalStateException("the summed gradient has " + values.length + " floats, this worker's student "
                         + gradient.length() + ": the workers' students differ");
             }
-            int workers = reply.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(Integer.BYTES);
+            int workers = workers(reply);
             double share = (double) examples / total;
             float[] adopted = new float[values.length];
             for (int i = 0; i < values.length; i++) {
