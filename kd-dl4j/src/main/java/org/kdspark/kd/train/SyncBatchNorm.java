@@ -1,6 +1,8 @@
 package org.kdspark.kd.train;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -18,11 +20,6 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastDivOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -96,16 +93,28 @@ public final class SyncBatchNorm {
         return copy;
     }
 
-    /** Connects every synchronized batch-norm layer of {@code net} to {@code group}; returns how many there are. */
+    /**
+     * Connects every synchronized batch-norm layer of {@code net} to {@code group}; returns how many there are. The
+     * synchronized passes work on host memory: a float network on ND4J's CPU backend ({@link #supported()}).
+     */
     public static int attach(ComputationGraph net, Group group) {
         int n = 0;
         for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
             if (layer instanceof Layer sync) {
-                sync.group = group;
+                if (!supported()) {
+                    throw new IllegalStateException("synchronized batch norm runs on ND4J's CPU backend only, this JVM runs "
+                            + Nd4j.getBackend().getClass().getSimpleName() + ": train with each worker's batch norm on its own share instead");
+                }
+                sync.join(group);
                 n++;
             }
         }
         return n;
+    }
+
+    /** Whether this JVM can run synchronized batch norm: ND4J's CPU backend, whose arrays live in host memory. */
+    public static boolean supported() {
+        return Nd4j.getEnvironment().isCPU();
     }
 
     /** The configuration of a synchronized batch-norm layer: DL4J's, instantiating {@link Layer}. */
@@ -130,7 +139,13 @@ public final class SyncBatchNorm {
         }
     }
 
-    /** The layer: DL4J's batch norm, with the training passes of the class comment while a group is attached. */
+    /**
+     * The layer: DL4J's batch norm, with the training passes of the class comment while a group is attached. Those
+     * passes read and write the activations' host memory in plain Java loops, two passes over the activations each way
+     * (per-channel sums, then the per-channel affine map), with no temporary arrays: ND4J's element-wise and broadcast
+     * operations took ten passes and two activation-sized allocations per step and cost the default student a quarter
+     * of its step time. Float networks on ND4J's CPU backend only ({@link #attach} checks).
+     */
     public static final class Layer extends org.deeplearning4j.nn.layers.normalization.BatchNormalization {
         private Group group;
         /** The last synchronized forward pass, kept for its backward pass. */
@@ -140,7 +155,15 @@ public final class SyncBatchNorm {
             super(conf, dataType);
         }
 
-        private record Step(INDArray xHat, INDArray std, INDArray mean, INDArray var, long count, int channelAxis, int[] reduceAxes) {
+        private void join(Group g) {
+            if (dataType != DataType.FLOAT) {
+                throw new IllegalStateException("synchronized batch norm takes float networks, layer " + layerId() + " is " + dataType);
+            }
+            group = g;
+        }
+
+        /** A synchronized forward pass: the step's per-channel mean and standard deviation, and the step's count. */
+        private record Step(float[] mean, float[] var, float[] std, long count) {
         }
 
         @Override
@@ -149,52 +172,56 @@ public final class SyncBatchNorm {
             if (group == null || training != TrainingMode.TRAIN) {
                 return super.preOutput(x, training, workspaceMgr);
             }
-            if (x.rank() != 2 && x.rank() != 4) {
-                throw new IllegalStateException("synchronized batch norm takes activations of rank 2 or 4, layer " + layerId() + " got rank " + x.rank());
-            }
-            x = contiguous(x.castTo(dataType));
-            int ch = x.rank() == 2 || layerConf().getCnn2DFormat() == CNN2DFormat.NCHW ? 1 : 3;
-            int[] reduce = x.rank() == 2 ? new int[] {0} : ch == 1 ? new int[] {0, 2, 3} : new int[] {0, 1, 2};
-            int channels = (int) x.size(ch);
-            long m = x.length() / channels;
-
+            x = contiguous(x);
+            Blocks blocks = blocks(x);
+            int channels = blocks.channels();
+            // sum(x - K) and sum((x - K)^2) per channel, about the running mean K (the same on every worker)
             float[] shift = getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).toFloatVector();
-            float[] localMean = x.mean(reduce).toFloatVector();
-            float[] localVar = x.var(false, reduce).toFloatVector();
-            float[] sums = new float[2 * channels];
-            for (int c = 0; c < channels; c++) {
-                double d = (double) localMean[c] - shift[c];
-                sums[c] = (float) (m * d);
-                sums[channels + c] = (float) (m * (localVar[c] + d * d));
+            double[] local = new double[2 * channels];
+            FloatBuffer xs = floats(x);
+            for (int o = 0; o < blocks.outer(); o++) {
+                for (int c = 0; c < channels; c++) {
+                    int base = (o * channels + c) * blocks.inner();
+                    float k = shift[c];
+                    float s1 = 0;
+                    float s2 = 0;
+                    for (int i = base; i < base + blocks.inner(); i++) {
+                        float d = xs.get(i) - k;
+                        s1 += d;
+                        s2 += d * d;
+                    }
+                    local[c] += s1;
+                    local[channels + c] += s2;
+                }
             }
-            Totals totals = group.sum(m, sums);
+            Totals totals = group.sum((long) blocks.outer() * blocks.inner(), toFloats(local));
             float[] mean = new float[channels];
             float[] var = new float[channels];
+            float[] std = new float[channels];
             for (int c = 0; c < channels; c++) {
                 double d = (double) totals.values()[c] / totals.count();
+                double v = Math.max(0, (double) totals.values()[channels + c] / totals.count() - d * d);
                 mean[c] = (float) (shift[c] + d);
-                var[c] = (float) Math.max(0, (double) totals.values()[channels + c] / totals.count() - d * d);
+                var[c] = (float) v;
+                std[c] = (float) Math.sqrt(v + layerConf().getEps());
             }
-            INDArray meanArr = Nd4j.createFromArray(mean).castTo(dataType);
-            INDArray varArr = Nd4j.createFromArray(var).castTo(dataType);
-            INDArray std = varArr.add(layerConf().getEps());
-            Transforms.sqrt(std, false);
+            step = new Step(mean, var, std, totals.count());
 
-            INDArray xHat;
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                // kept for the backward pass, so outside the forward pass's workspace from the start
-                xHat = Nd4j.createUninitialized(dataType, x.shape(), 'c');
-            }
-            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, meanArr, xHat, ch));
-            Nd4j.getExecutioner().exec(new BroadcastDivOp(xHat, std, xHat, ch));
-            step = new Step(xHat, std.detach(), meanArr.detach(), varArr.detach(), totals.count(), ch, reduce);
-
+            // y = gamma / std * (x - mean) + beta
+            float[] gamma = gamma(channels);
+            float[] beta = beta(channels);
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(step.xHat(), gamma(channels), out, ch));
-            if (!layerConf().isLockGammaBeta()) {
-                Nd4j.getExecutioner().exec(new BroadcastAddOp(out, getParam(BatchNormalizationParamInitializer.BETA).reshape(channels), out, ch));
-            } else if (layerConf().getBeta() != 0) {
-                out.addi(layerConf().getBeta());
+            FloatBuffer ys = floats(out);
+            for (int o = 0; o < blocks.outer(); o++) {
+                for (int c = 0; c < channels; c++) {
+                    int base = (o * channels + c) * blocks.inner();
+                    float a = gamma[c] / std[c];
+                    float m = mean[c];
+                    float b = beta[c];
+                    for (int i = base; i < base + blocks.inner(); i++) {
+                        ys.put(i, a * (xs.get(i) - m) + b);
+                    }
+                }
             }
             return out;
         }
@@ -205,17 +232,6 @@ public final class SyncBatchNorm {
             step = null;
         }
 
-        private static INDArray contiguous(INDArray a) {
-            return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
-        }
-
-        /** gamma as a vector of {@code channels}, the learned one or the configured constant. */
-        private INDArray gamma(int channels) {
-            return layerConf().isLockGammaBeta()
-                    ? Nd4j.valueArrayOf(new long[] {channels}, layerConf().getGamma(), dataType)
-                    : getParam(BatchNormalizationParamInitializer.GAMMA).reshape(channels);
-        }
-
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             if (step == null) {
@@ -223,38 +239,93 @@ public final class SyncBatchNorm {
             }
             Step s = step;
             step = null;
-            int ch = s.channelAxis();
-            int channels = (int) epsilon.size(ch);
-            INDArray dy = contiguous(epsilon.castTo(dataType));
-            INDArray dBeta = dy.sum(s.reduceAxes());
-            INDArray dGamma = dy.mul(s.xHat()).sum(s.reduceAxes());
-            float[] local = new float[2 * channels];
-            System.arraycopy(dBeta.toFloatVector(), 0, local, 0, channels);
-            System.arraycopy(dGamma.toFloatVector(), 0, local, channels, channels);
-            float[] totals = group.sum(s.count(), local).values();
-            float[] meanDy = new float[channels];
-            float[] meanDyXhat = new float[channels];
-            for (int c = 0; c < channels; c++) {
-                meanDy[c] = (float) ((double) totals[c] / s.count());
-                meanDyXhat[c] = (float) ((double) totals[channels + c] / s.count());
+            INDArray x = contiguous(input);
+            INDArray dy = contiguous(epsilon);
+            Blocks blocks = blocks(x);
+            int channels = blocks.channels();
+            // sum(dy) (dbeta) and sum(dy xhat) (dgamma) per channel
+            double[] local = new double[2 * channels];
+            FloatBuffer xs = floats(x);
+            FloatBuffer dys = floats(dy);
+            for (int o = 0; o < blocks.outer(); o++) {
+                for (int c = 0; c < channels; c++) {
+                    int base = (o * channels + c) * blocks.inner();
+                    float m = s.mean()[c];
+                    float s1 = 0;
+                    float s2 = 0;
+                    for (int i = base; i < base + blocks.inner(); i++) {
+                        float g = dys.get(i);
+                        s1 += g;
+                        s2 += g * (xs.get(i) - m);
+                    }
+                    local[c] += s1;
+                    local[channels + c] += s2 / s.std()[c];
+                }
             }
-            // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy xhat))
+            float[] sums = toFloats(local);
+            float[] totals = group.sum(s.count(), sums).values();
+
+            // dx = gamma / std * (dy - mean(dy) - xhat * mean(dy xhat)), the means over the whole step
+            float[] gamma = gamma(channels);
             INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, dy.shape(), 'c');
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(s.xHat(), Nd4j.createFromArray(meanDyXhat).castTo(dataType), dx, ch));
-            dx.rsubi(dy);
-            Nd4j.getExecutioner().exec(new BroadcastSubOp(dx, Nd4j.createFromArray(meanDy).castTo(dataType), dx, ch));
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(dx, gamma(channels).div(s.std()), dx, ch));
+            FloatBuffer dxs = floats(dx);
+            for (int o = 0; o < blocks.outer(); o++) {
+                for (int c = 0; c < channels; c++) {
+                    int base = (o * channels + c) * blocks.inner();
+                    float a = gamma[c] / s.std()[c];
+                    float m = s.mean()[c];
+                    float meanDy = (float) ((double) totals[c] / s.count());
+                    float slope = (float) ((double) totals[channels + c] / s.count() / s.std()[c]);
+                    for (int i = base; i < base + blocks.inner(); i++) {
+                        dxs.put(i, a * (dys.get(i) - meanDy - (xs.get(i) - m) * slope));
+                    }
+                }
+            }
 
             Gradient gradient = new DefaultGradient();
-            Map<String, INDArray> views = gradientViews;
             if (!layerConf().isLockGammaBeta()) {
-                views.get(BatchNormalizationParamInitializer.GAMMA).assign(dGamma.reshape(views.get(BatchNormalizationParamInitializer.GAMMA).shape()));
-                views.get(BatchNormalizationParamInitializer.BETA).assign(dBeta.reshape(views.get(BatchNormalizationParamInitializer.BETA).shape()));
-                gradient.setGradientFor(BatchNormalizationParamInitializer.GAMMA, views.get(BatchNormalizationParamInitializer.GAMMA));
-                gradient.setGradientFor(BatchNormalizationParamInitializer.BETA, views.get(BatchNormalizationParamInitializer.BETA));
+                setGradient(gradient, BatchNormalizationParamInitializer.GAMMA, Arrays.copyOfRange(sums, channels, 2 * channels));
+                setGradient(gradient, BatchNormalizationParamInitializer.BETA, Arrays.copyOf(sums, channels));
             }
             runningStatisticsUpdate(s, gradient);
             return new Pair<>(gradient, dx);
+        }
+
+        private void setGradient(Gradient gradient, String param, float[] values) {
+            INDArray view = gradientViews.get(param);
+            view.assign(Nd4j.createFromArray(values).reshape(view.shape()));
+            gradient.setGradientFor(param, view);
+        }
+
+        /** gamma per channel: the learned one or the configured constant. */
+        private float[] gamma(int channels) {
+            return layerConf().isLockGammaBeta() ? constant(channels, layerConf().getGamma())
+                    : getParam(BatchNormalizationParamInitializer.GAMMA).toFloatVector();
+        }
+
+        /** beta per channel: the learned one or the configured constant. */
+        private float[] beta(int channels) {
+            return layerConf().isLockGammaBeta() ? constant(channels, layerConf().getBeta())
+                    : getParam(BatchNormalizationParamInitializer.BETA).toFloatVector();
+        }
+
+        private static float[] constant(int n, double value) {
+            float[] a = new float[n];
+            Arrays.fill(a, (float) value);
+            return a;
+        }
+
+        /** How {@code x}'s elements fall into channels, checked to be activations this layer takes. */
+        private Blocks blocks(INDArray x) {
+            if (x.rank() == 2) {
+                return new Blocks((int) x.size(0), (int) x.size(1), 1);
+            }
+            if (x.rank() == 4) {
+                return layerConf().getCnn2DFormat() == CNN2DFormat.NCHW
+                        ? new Blocks((int) x.size(0), (int) x.size(1), (int) (x.size(2) * x.size(3)))
+                        : new Blocks((int) (x.size(0) * x.size(1) * x.size(2)), (int) x.size(3), 1);
+            }
+            throw new IllegalStateException("synchronized batch norm takes activations of rank 2 or 4, layer " + layerId() + " got rank " + x.rank());
         }
 
         /**
@@ -266,22 +337,46 @@ public final class SyncBatchNorm {
             double decay = layerConf().getDecay();
             INDArray globalMean = getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN);
             INDArray dMean = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_MEAN);
-            dMean.assign(globalMean.sub(s.mean().reshape(globalMean.shape())).muli(1 - decay));
+            dMean.assign(globalMean.sub(Nd4j.createFromArray(s.mean()).reshape(globalMean.shape())).muli(1 - decay));
             gradient.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_MEAN, dMean);
             if (layerConf().isUseLogStd()) {
                 INDArray log10Std = getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
                 INDArray dLog10Std = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
                 INDArray var = Transforms.pow(Nd4j.valueArrayOf(log10Std.shape(), 10.0, dataType), log10Std.mul(2), false);
-                INDArray next = var.mul(decay).addi(s.var().reshape(var.shape()).mul(1 - decay));
+                INDArray next = var.mul(decay).addi(Nd4j.createFromArray(s.var()).reshape(var.shape()).mul(1 - decay));
                 // log10(std_t / std_t+1) = log10(var_t / var_t+1) / 2
                 dLog10Std.assign(Transforms.log(var.divi(next), false).muli(1 / (2 * Math.log(10))));
                 gradient.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_LOG_STD, dLog10Std);
             } else {
                 INDArray globalVar = getParam(BatchNormalizationParamInitializer.GLOBAL_VAR);
                 INDArray dVar = gradientViews.get(BatchNormalizationParamInitializer.GLOBAL_VAR);
-                dVar.assign(globalVar.sub(s.var().reshape(globalVar.shape())).muli(1 - decay));
+                dVar.assign(globalVar.sub(Nd4j.createFromArray(s.var()).reshape(globalVar.shape())).muli(1 - decay));
                 gradient.setGradientFor(BatchNormalizationParamInitializer.GLOBAL_VAR, dVar);
             }
         }
+    }
+
+    /**
+     * An activation tensor's elements as blocks: element {@code (o, c, i)} at {@code (o * channels + c) * inner + i}
+     * (NCHW: outer = examples, inner = H x W; NHWC and dense: inner = 1).
+     */
+    private record Blocks(int outer, int channels, int inner) {
+    }
+
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+    }
+
+    /** A c-ordered, non-view float array's elements in host memory, from index 0. */
+    private static FloatBuffer floats(INDArray a) {
+        return a.data().asNioFloat().slice();
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
     }
 }
