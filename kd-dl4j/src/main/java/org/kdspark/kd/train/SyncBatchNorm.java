@@ -142,9 +142,9 @@ public final class SyncBatchNorm {
     /**
      * The layer: DL4J's batch norm, with the training passes of the class comment while a group is attached. Those
      * passes read and write the activations' host memory in plain Java loops, two passes over the activations each way
-     * (per-channel sums, then the per-channel affine map), with no temporary arrays: ND4J's element-wise and broadcast
-     * operations took ten passes and two activation-sized allocations per step and cost the default student a quarter
-     * of its step time. Float networks on ND4J's CPU backend only ({@link #attach} checks).
+     * (per-channel sums, then the per-channel affine map), with no temporary arrays; written as ND4J reductions and
+     * broadcasts they took thirteen passes and two activation-sized allocations per layer and step. Float networks on
+     * ND4J's CPU backend only ({@link #attach} checks).
      */
     public static final class Layer extends org.deeplearning4j.nn.layers.normalization.BatchNormalization {
         private Group group;
@@ -162,7 +162,7 @@ public final class SyncBatchNorm {
             group = g;
         }
 
-        /** A synchronized forward pass: the step's per-channel mean and standard deviation, and the step's count. */
+        /** A synchronized forward pass: the step's per-channel mean, variance and standard deviation, and its count. */
         private record Step(float[] mean, float[] var, float[] std, long count) {
         }
 

@@ -1,6 +1,7 @@
 package org.kdspark.kd.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -11,6 +12,14 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.kdspark.kd.data.InputSpec;
@@ -18,8 +27,11 @@ import org.kdspark.kd.zoo.ModelZoo;
 import org.kdspark.kd.zoo.OutputHead;
 import org.kdspark.kd.zoo.ZooModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 class SyncBatchNormTest {
 
@@ -77,10 +89,10 @@ class SyncBatchNormTest {
         }
         assertEquals(0, SyncBatchNorm.attach(plain, (count, values) -> null), "the original configuration is left as it was");
 
-        org.deeplearning4j.nn.conf.ComputationGraphConfiguration trained = STUDENT.conf().clone();
+        ComputationGraphConfiguration trained = STUDENT.conf().clone();
         trained.setIterationCount(42);
         trained.setEpochCount(3);
-        org.deeplearning4j.nn.conf.ComputationGraphConfiguration copy = SyncBatchNorm.synchronize(trained);
+        ComputationGraphConfiguration copy = SyncBatchNorm.synchronize(trained);
         assertEquals(42, copy.getIterationCount(), "Adam's bias correction goes on from the step count");
         assertEquals(3, copy.getEpochCount());
     }
@@ -88,18 +100,61 @@ class SyncBatchNormTest {
     @Test
     void aGroupOfOneTrainsAsDl4jBatchNorm() {
         INDArray[] b = batch(11);
-        ComputationGraph plain = STUDENT.init();
-        ComputationGraph sync = synchronizedCopy(plain.params());
-        SyncBatchNorm.attach(sync, (count, values) -> new SyncBatchNorm.Totals(count, values));
-        Map<String, INDArray> expected = gradients(plain, b[0], b[1]);
-        Map<String, INDArray> actual = gradients(sync, b[0], b[1]);
+        assertGroupOfOneTrainsAsDl4j(STUDENT.init(), b[0], b[1]);
+    }
+
+    @Test
+    void aGroupOfOneTrainsAsDl4jBatchNormChannelsLastWithAPlainVariance() {
+        // the other layout and setting the synchronized passes read: NHWC activations, the running variance kept as a
+        // variance instead of log10(std) (DL4J's own layer cannot train with gamma and beta locked: the comparison
+        // cannot cover that setting)
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).updater(new Adam(1e-3)).graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(8, 8, 2, CNN2DFormat.NHWC))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(false).dataFormat(CNN2DFormat.NHWC)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("conv_bn", new BatchNormalization.Builder().dataFormat(CNN2DFormat.NHWC).useLogStd(false).build(), "conv")
+                .addLayer("dense", new DenseLayer.Builder().nOut(6).activation(Activation.TANH).build(), "conv_bn")
+                .addLayer("dense_bn", new BatchNormalization.Builder().build(), "dense")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "dense_bn")
+                .setOutputs("out")
+                .build();
+        ComputationGraph plain = new ComputationGraph(conf);
+        plain.init();
+        Nd4j.getRandom().setSeed(13);
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, BATCH, 8, 8, 2).muli(3).addi(1);
+        INDArray y = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, BATCH, 3);
+        for (int i = 0; i < BATCH; i++) {
+            y.putScalar(i, i % 3, 1f);
+        }
+        assertGroupOfOneTrainsAsDl4j(plain, x, y);
+    }
+
+    /** One worker with a group of one computes DL4J's gradients, score and inference output on {@code x}. */
+    private static void assertGroupOfOneTrainsAsDl4j(ComputationGraph plain, INDArray x, INDArray y) {
+        ComputationGraph sync = new ComputationGraph(SyncBatchNorm.synchronize(plain.getConfiguration()));
+        sync.init(plain.params().dup(), true);
+        assertTrue(SyncBatchNorm.attach(sync, (count, values) -> new SyncBatchNorm.Totals(count, values)) > 0);
+        Map<String, INDArray> expected = gradients(plain, x, y);
+        Map<String, INDArray> actual = gradients(sync, x, y);
         assertEquals(expected.keySet(), actual.keySet());
         for (String v : expected.keySet()) {
             assertClose(expected.get(v), actual.get(v), 1e-4, v);
         }
         assertEquals(plain.score(), sync.score(), 1e-5);
         // inference uses the running statistics, as DL4J's layer does
-        assertClose(plain.outputSingle(b[0]), sync.outputSingle(b[0]), 1e-6, "inference output");
+        assertClose(plain.outputSingle(x), sync.outputSingle(x), 1e-6, "inference output");
+    }
+
+    @Test
+    void attachingRefusesANetworkThatIsNotFloat() {
+        ComputationGraphConfiguration conf = SyncBatchNorm.synchronize(STUDENT.conf());
+        conf.setDataType(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> SyncBatchNorm.attach(net, (count, values) -> new SyncBatchNorm.Totals(count, values)));
+        assertTrue(e.getMessage().contains("float networks"), e.getMessage());
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.teacher.TeacherJob;
 import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.train.SyncBatchNorm;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -92,7 +93,7 @@ public final class DistillBench {
                         run.put("trainer", kind);
                         run.put("averaging_frequency", frequency);
                         if (kind.equals(EpochTrainer.ALLREDUCE)) {
-                            run.put("sync_batch_norm", d.syncBatchNorm);
+                            run.put("sync_batch_norm", d.syncBatchNorm && SyncBatchNorm.supported());
                         }
                         System.out.printf(Locale.ROOT, "bench distill: seed %d, spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n",
                                 seed, kind, frequency, examples / seconds, accuracy);

@@ -50,7 +50,12 @@ public final class AllReduceTrainer extends BarrierTrainer {
 
     @Override
     Worker worker(Broadcast<Snapshot> start) {
-        return new Stepping(start, settings.batchSizePerWorker(), settings.prefetchBatches(), settings.syncBatchNorm());
+        boolean sync = settings.syncBatchNorm() && SyncBatchNorm.supported();
+        if (settings.syncBatchNorm() && !sync) {
+            System.err.println("WARNING: distill.sync_batch_norm: synchronized batch norm runs on ND4J's CPU backend only; on this backend "
+                    + "each worker normalises its own minibatch (set distill.sync_batch_norm: false to silence this)");
+        }
+        return new Stepping(start, settings.batchSizePerWorker(), settings.prefetchBatches(), sync);
     }
 
     /** Step in lockstep with the other workers, one all-reduced gradient per step. */
