@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -12,6 +13,7 @@ import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.LearningRateSchedule;
 import org.kdspark.jobs.distill.MinibatchBuilder;
+import org.kdspark.jobs.distill.DistillJob;
 import org.kdspark.jobs.distill.EpochTrainer;
 import org.kdspark.jobs.distill.TrainingData;
 import org.kdspark.jobs.evaluate.Evaluation;
@@ -87,8 +89,8 @@ public final class DistillBench {
                             trainer.fitEpoch(data.minibatches(seed, epoch, workers, builder), epoch);
                         }
                         double seconds = (System.nanoTime() - t0) / 1e9;
-                        double accuracy = Evaluation.evaluate(trainer.network(), data.test().images(), null).accuracy();
                         Run run = sparkRuns.computeIfAbsent(kind + "/" + frequency, k -> new Run());
+                        double accuracy = finalAccuracy(trainer.network(), data, data.minibatches(seed, epochs, workers, builder), ds, run);
                         run.add(seconds, accuracy);
                         run.put("trainer", kind);
                         run.put("averaging_frequency", frequency);
@@ -115,8 +117,9 @@ public final class DistillBench {
                         }
                         seconds += (System.nanoTime() - t0) / 1e9;
                     }
-                    double accuracy = Evaluation.evaluate(local, data.test().images(), null).accuracy();
                     Run run = localRuns.computeIfAbsent("b" + batchSize, k -> new Run());
+                    // precise BN from the same minibatches as the Spark run's
+                    double accuracy = finalAccuracy(local, data, data.minibatches(seed, epochs, workers, builder), ds, run);
                     run.add(seconds, accuracy);
                     run.put("batch_size", batchSize);
                     run.put("params", local.numParams());
@@ -156,6 +159,16 @@ public final class DistillBench {
         }
     }
 
+    /**
+     * The trained student's test accuracy as the distill job keeps it: after precise BN from {@code bnBatches}
+     * ({@code distill.precise_bn_examples}); the accuracy with DL4J's moving averages goes to {@code run}.
+     */
+    private static double finalAccuracy(ComputationGraph net, TrainingData data, JavaRDD<MultiDataSet> bnBatches, KdConfig.Distill d, Run run) {
+        run.movingAverageAccuracies.add(Evaluation.evaluate(net, data.test().images(), null).accuracy());
+        DistillJob.recomputeBatchNorm(net, bnBatches, d);
+        return Evaluation.evaluate(net, data.test().images(), null).accuracy();
+    }
+
     /** A copy of {@code config} whose student starts from {@code seed}. */
     private static KdConfig withSeed(KdConfig config, long seed) {
         KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
@@ -166,6 +179,7 @@ public final class DistillBench {
     /** One configuration's runs over the seeds: its labels, then per seed the seconds and the test accuracy. */
     private static final class Run extends LinkedHashMap<String, Object> {
         private final List<Double> accuracies = new ArrayList<>();
+        private final List<Double> movingAverageAccuracies = new ArrayList<>();
         private double seconds;
 
         void add(double runSeconds, double accuracy) {
@@ -179,6 +193,8 @@ public final class DistillBench {
             r.put("examples_per_s", examplesPerSeed * accuracies.size() / seconds);
             r.put("accuracy", accuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
             r.put("accuracies", List.copyOf(accuracies));
+            r.put("moving_average_accuracy", movingAverageAccuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
+            r.put("moving_average_accuracies", List.copyOf(movingAverageAccuracies));
             return r;
         }
     }

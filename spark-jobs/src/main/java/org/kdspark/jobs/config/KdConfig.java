@@ -178,6 +178,12 @@ public final class KdConfig {
          * each worker's own minibatch only.
          */
         public boolean syncBatchNorm = true;
+        /**
+         * Training examples whose activations, run forward with the weights of each finished epoch, set the batch-norm
+         * running statistics before the epoch is evaluated and saved (precise BN, {@code PreciseBatchNorm}); 0 keeps
+         * DL4J's moving averages. Training never reads them, so this changes inference only.
+         */
+        public int preciseBnExamples = 8192;
         public double learningRate = 2e-3;
         /**
          * Learning rate per epoch: {@code constant}, {@code cosine} (from learning_rate down to min_learning_rate at the
@@ -278,6 +284,8 @@ public final class KdConfig {
         require(p, distill.epochs > 0, "distill.epochs", "must be > 0", distill.epochs);
         require(p, distill.batchSizePerWorker > 0, "distill.batch_size_per_worker", "must be > 0", distill.batchSizePerWorker);
         require(p, distill.averagingFrequency > 0, "distill.averaging_frequency", "must be > 0", distill.averagingFrequency);
+        require(p, distill.preciseBnExamples >= 0, "distill.precise_bn_examples", "must be >= 0 (0: keep the moving averages)",
+                distill.preciseBnExamples);
         require(p, org.kdspark.jobs.distill.EpochTrainer.KINDS.contains(distill.trainer), "distill.trainer",
                 "must be one of " + org.kdspark.jobs.distill.EpochTrainer.KINDS, distill.trainer);
         require(p, retrain.model != null && retrain.model.matches("[A-Za-z0-9][A-Za-z0-9._-]*"), "retrain.model",

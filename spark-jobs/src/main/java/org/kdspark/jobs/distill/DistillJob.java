@@ -28,6 +28,7 @@ import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
+import org.kdspark.kd.train.PreciseBatchNorm;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import scala.Tuple2;
 
@@ -124,6 +125,7 @@ public final class DistillJob {
                 double loss = trainer.fitEpoch(batches, epoch);
                 LossGuard.check(epoch, loss, trainer.network(), before, objective, batches);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                recomputeBatchNorm(trainer.network(), batches, d);
                 double acc = Evaluation.evaluate(trainer.network(), data.test().images(), data.teacherTestLogits()).accuracy();
                 Double val = data.validation() == null ? null
                         : Evaluation.evaluate(trainer.network(), data.validation(), null).accuracy();
@@ -168,6 +170,17 @@ public final class DistillJob {
             org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, data.test().images());
             return new Result(name, method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
                     trainExamples, history, layout.studentModel(name));
+        }
+    }
+
+    /**
+     * Precise BN ({@code distill.precise_bn_examples}): the running statistics of {@code net}'s batch-norm layers from
+     * the first minibatches of the epoch's first partition, with the weights as they are now.
+     */
+    public static void recomputeBatchNorm(ComputationGraph net, JavaRDD<MultiDataSet> batches, KdConfig.Distill d) {
+        if (d.preciseBnExamples > 0) {
+            int count = (d.preciseBnExamples + d.batchSizePerWorker - 1) / d.batchSizePerWorker;
+            PreciseBatchNorm.recompute(net, batches.take(count).stream().map(b -> b.getFeatures(0)).toList());
         }
     }
 
