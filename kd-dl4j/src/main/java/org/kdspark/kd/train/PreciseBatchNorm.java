@@ -41,13 +41,7 @@ public final class PreciseBatchNorm {
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException("precise batch norm needs at least one batch of inputs");
         }
-        List<Layer> layers = new ArrayList<>();
-        for (Map.Entry<String, GraphVertex> e : net.getConfiguration().getVertices().entrySet()) {
-            if (e.getValue() instanceof LayerVertex lv
-                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn) {
-                layers.add(new Layer(e.getKey(), net.getConfiguration().getVertexInputs().get(e.getKey()).get(0), lv.getPreProcessor(), bn));
-            }
-        }
+        List<Layer> layers = layers(net);
         if (layers.isEmpty()) {
             return 0;
         }
@@ -69,6 +63,22 @@ public final class PreciseBatchNorm {
             layer.store(net.getLayer(layer.name()));
         }
         return layers.size();
+    }
+
+    /** Whether {@code net} has batch-norm layers (when not, {@link #recompute} has nothing to do). */
+    public static boolean applies(ComputationGraph net) {
+        return !layers(net).isEmpty();
+    }
+
+    private static List<Layer> layers(ComputationGraph net) {
+        List<Layer> layers = new ArrayList<>();
+        for (Map.Entry<String, GraphVertex> e : net.getConfiguration().getVertices().entrySet()) {
+            if (e.getValue() instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn) {
+                layers.add(new Layer(e.getKey(), net.getConfiguration().getVertexInputs().get(e.getKey()).get(0), lv.getPreProcessor(), bn));
+            }
+        }
+        return layers;
     }
 
     /** One batch-norm layer: where its input comes from, and the running sums of its input's values per channel. */

@@ -38,6 +38,7 @@ class PreciseBatchNormTest {
         double before = maxDifference(training, net.output(false, x)[0]);
         assertTrue(before > 1e-2, "the control: the initial running statistics do not fit these images (" + before + ")");
 
+        assertTrue(PreciseBatchNorm.applies(net));
         assertEquals(3, PreciseBatchNorm.recompute(net, List.of(x)), "cnn-small's three batch-norm layers");
         double after = maxDifference(training, net.output(false, x)[0]);
         assertTrue(after < 1e-4, "inference with the recomputed statistics is training mode on the same batch: " + after);
@@ -58,6 +59,15 @@ class PreciseBatchNormTest {
         assertTrue(maxDifference(mean, runningMean) < 1e-4 * Math.max(1, mean.amaxNumber().doubleValue()), runningMean + " vs " + mean);
         INDArray runningVar = Nd4j.math().pow(Nd4j.valueArrayOf(log10Std.shape(), 10.0, DataType.FLOAT), log10Std.mul(2));
         assertTrue(maxDifference(var, runningVar) < 1e-3 * var.amaxNumber().doubleValue(), runningVar + " vs " + var);
+    }
+
+    @Test
+    void aNetworkWithoutBatchNormHasNothingToRecompute() {
+        ComputationGraph mlp = ModelZoo.build("mlp", Map.of(), InputSpec.FASHION_MNIST, 10, 3L, OutputHead.softmaxCrossEntropy()).init();
+        assertTrue(!PreciseBatchNorm.applies(mlp));
+        INDArray before = mlp.params().dup();
+        assertEquals(0, PreciseBatchNorm.recompute(mlp, List.of(images(4, 8))));
+        assertEquals(before, mlp.params());
     }
 
     @Test

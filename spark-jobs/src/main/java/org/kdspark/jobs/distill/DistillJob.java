@@ -178,7 +178,7 @@ public final class DistillJob {
      * the first minibatches of the epoch's first partition, with the weights as they are now.
      */
     public static void recomputeBatchNorm(ComputationGraph net, JavaRDD<MultiDataSet> batches, KdConfig.Distill d) {
-        if (d.preciseBnExamples > 0) {
+        if (d.preciseBnExamples > 0 && PreciseBatchNorm.applies(net)) {
             int count = (d.preciseBnExamples + d.batchSizePerWorker - 1) / d.batchSizePerWorker;
             PreciseBatchNorm.recompute(net, batches.take(count).stream().map(b -> b.getFeatures(0)).toList());
         }
