@@ -113,9 +113,9 @@ public final class PreciseBatchNorm {
         /** Adds a batch: per channel, its values' count, mean and (population) variance, as sums in double. */
         void add(INDArray x) {
             int[] reduce = x.rank() == 2 ? new int[] {0} : conf.getCnn2DFormat() == CNN2DFormat.NCHW ? new int[] {0, 2, 3} : new int[] {0, 1, 2};
-            long n = x.length() / x.size(x.rank() == 2 || conf.getCnn2DFormat() == CNN2DFormat.NCHW ? 1 : 3);
             double[] mean = x.mean(reduce).toDoubleVector();
             double[] var = x.var(false, reduce).toDoubleVector();
+            long n = x.length() / mean.length;
             if (sum == null) {
                 sum = new double[mean.length];
                 sumOfSquares = new double[mean.length];

@@ -44,18 +44,21 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class AllReduceTrainer extends BarrierTrainer {
 
+    /** Whether the workers synchronize batch norm: asked for and possible on this ND4J backend. */
+    private final boolean syncBatchNorm;
+
     public AllReduceTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
         super(jsc, network, settings);
+        syncBatchNorm = settings.syncBatchNorm() && SyncBatchNorm.supported();
+        if (settings.syncBatchNorm() && !syncBatchNorm) {
+            System.err.println("WARNING: distill.sync_batch_norm: synchronized batch norm runs on ND4J's CPU backend only; on this backend "
+                    + "each worker normalises its own minibatch (set distill.sync_batch_norm: false to silence this)");
+        }
     }
 
     @Override
     Worker worker(Broadcast<Snapshot> start) {
-        boolean sync = settings.syncBatchNorm() && SyncBatchNorm.supported();
-        if (settings.syncBatchNorm() && !sync) {
-            System.err.println("WARNING: distill.sync_batch_norm: synchronized batch norm runs on ND4J's CPU backend only; on this backend "
-                    + "each worker normalises its own minibatch (set distill.sync_batch_norm: false to silence this)");
-        }
-        return new Stepping(start, settings.batchSizePerWorker(), settings.prefetchBatches(), sync);
+        return new Stepping(start, settings.batchSizePerWorker(), settings.prefetchBatches(), syncBatchNorm);
     }
 
     /** Step in lockstep with the other workers, one all-reduced gradient per step. */
