@@ -107,12 +107,13 @@ public final class MethodsBench {
         StringBuilder md = new StringBuilder();
         md.append("# Distillation methods on Fashion-MNIST\n\n");
         md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s`%s (%,d parameters), "
-                + "%s, batch %d per worker, averaging every %d minibatches, learning rate %s (%s), KD temperature %s and "
+                + "%s, batch %d per worker, %s, learning rate %s (%s), %s, KD temperature %s and "
                 + "hard-label weight alpha %s, %s, seeds %s; each seed fixes the initialisation and the data order, identical "
                 + "for every method.%n%n", r.config().teacher.architecture, r.teacherParams(), 100 * r.teacherAccuracy(), d.student,
                 d.studentParams.isEmpty() ? "" : " " + d.studentParams, r.studentParams(),
-                d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, d.averagingFrequency, d.learningRate,
-                schedule(d), d.temperature, d.alpha,
+                d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, trainer(d), d.learningRate,
+                schedule(d), d.preciseBnExamples > 0 ? String.format(Locale.ROOT, "batch-norm statistics recomputed from %,d training "
+                        + "examples after each epoch", d.preciseBnExamples) : "DL4J's moving batch-norm averages", d.temperature, d.alpha,
                 d.validationFraction > 0 ? String.format(Locale.ROOT, "%.0f%% of the training images held out for validation",
                         100 * d.validationFraction) : "trained on all training images", r.seeds()));
         md.append("| method | objective | test accuracy, mean ± std | vs baseline | per seed | train time per run |\n");
@@ -147,6 +148,14 @@ public final class MethodsBench {
         md.append("The settings are the config's `distill` section; its header comment says how they were chosen. Regenerate with:\n\n```bash\n")
                 .append(command).append("\n```\n");
         return md.toString();
+    }
+
+    /** How the workers trained together, in words. */
+    private static String trainer(KdConfig.Distill d) {
+        return switch (d.trainer) {
+            case org.kdspark.jobs.distill.EpochTrainer.ALLREDUCE -> "gradients summed over the workers every step (`allreduce`" + (d.syncBatchNorm ? ", synchronized batch norm)" : ")");
+            default -> String.format(Locale.ROOT, "parameters averaged every %d minibatches (`%s`)", d.averagingFrequency, d.trainer);
+        };
     }
 
     private static String schedule(KdConfig.Distill d) {

@@ -34,6 +34,16 @@ class MethodsBenchTest {
         assertTrue(md.contains("92.30% test accuracy"), md);
         assertTrue(md.contains("KD temperature 4.0 and hard-label weight alpha 0.5"), md);
         assertTrue(md.contains("The benchmark took 13 min wall clock (6 training runs)."), md);
+        // the default config: the all-reduce trainer, synchronized and precise batch norm
+        assertTrue(md.contains("gradients summed over the workers every step (`allreduce`, synchronized batch norm)"), md);
+        assertTrue(md.contains("batch-norm statistics recomputed from 8,192 training examples after each epoch"), md);
+
+        KdConfig dl4j = new KdConfig();
+        dl4j.distill.trainer = "dl4j";
+        dl4j.distill.preciseBnExamples = 0;
+        String averaged = MethodsBench.markdown(new MethodsBench.Result(0.923, 357_290, 26_866, List.of(1L, 2L), rows, dl4j, 754), "cmd");
+        assertTrue(averaged.contains("parameters averaged every 8 minibatches (`dl4j`)"), averaged);
+        assertTrue(averaged.contains("DL4J's moving batch-norm averages"), averaged);
     }
 
     @Test
