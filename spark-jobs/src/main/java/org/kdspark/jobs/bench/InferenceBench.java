@@ -229,20 +229,25 @@ public final class InferenceBench {
             files.delete(layout.softLabels());
         }
         int repeats = backend.equals("onnx") ? REPEATS : 1;
-        List<SoftLabelJob.Result> runs = new ArrayList<>();
+        List<TaskTimes.Measured<SoftLabelJob.Result>> runs = new ArrayList<>();
+        int cores = spark.sparkContext().defaultParallelism();
         for (int i = 0; i < repeats; i++) {
             if (i > 0) {
                 files.delete(layout.softLabels());
             }
             log("soft-label job, %s%s...", variant, repeats > 1 ? String.format(Locale.ROOT, ", run %d of %d", i + 1, repeats) : "");
-            runs.add(SoftLabelJob.run(spark, c, layout));
+            runs.add(TaskTimes.of(spark.sparkContext(), "bench-soft-labels-" + variant + "-" + i, cores, () -> SoftLabelJob.run(spark, c, layout),
+                    SoftLabelJob.Result::seconds));
             afterEachRun.run();
         }
-        List<SoftLabelJob.Result> bySeconds = runs.stream().sorted(java.util.Comparator.comparingDouble(SoftLabelJob.Result::seconds)).toList();
-        SoftLabelJob.Result r = bySeconds.get(bySeconds.size() / 2);
+        List<TaskTimes.Measured<SoftLabelJob.Result>> bySeconds = runs.stream()
+                .sorted(java.util.Comparator.comparingDouble(m -> m.result().seconds())).toList();
+        SoftLabelJob.Result r = bySeconds.get(bySeconds.size() / 2).result();
         j.put("rows", r.rows());
         j.put("seconds", r.seconds());
-        j.put("seconds_runs", runs.stream().map(SoftLabelJob.Result::seconds).toList());
+        j.put("seconds_runs", runs.stream().map(m -> m.result().seconds()).toList());
+        // the median run's tasks: how much of its wall-clock time the cores spent in them, and doing what
+        j.put("task_times", bySeconds.get(bySeconds.size() / 2).taskTimes());
         double ips = r.rows() / r.seconds();
         j.put("images_per_s", ips);
         j.put("roofline_fraction", ips * mflops / 1000 / roof);
@@ -351,6 +356,13 @@ public final class InferenceBench {
                 + "ND4J %.1f and ONNX Runtime %.1f before and %.1f after the jobs)%n", r.get("ratio") == null ? Double.NaN : (Double) r.get("ratio"),
                 (Double) r.get("roof_gflops"), GEMM_N, GEMM_N, (Double) r.get("gemm_gflops"), (Double) r.get("onnx_gemm_gflops"),
                 (Double) r.get("onnx_gemm_gflops_after")));
+        Map<String, Map<String, Object>> jobs = (Map<String, Map<String, Object>>) r.get("soft_label_job");
+        if (jobs.containsKey("onnx") && jobs.get("onnx").get("task_times") instanceof Map<?, ?> t) {
+            sb.append(String.format(Locale.ROOT, "ONNX job, median run: its %d tasks held the cores %.0f%% of its wall-clock time (%.2f core-seconds "
+                    + "idle); inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC%n", ((Number) t.get("tasks")).intValue(),
+                    100 * (Double) t.get("busy_fraction"), (Double) t.get("idle_core_seconds"), (Double) t.get("cpu_seconds"),
+                    (Double) t.get("task_seconds"), (Double) t.get("deserialize_seconds"), (Double) t.get("gc_seconds")));
+        }
         return sb.toString();
     }
 

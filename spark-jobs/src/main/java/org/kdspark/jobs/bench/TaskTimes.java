@@ -1,0 +1,104 @@
+package org.kdspark.jobs.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.spark.SparkContext;
+import org.apache.spark.executor.TaskMetrics;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+
+/**
+ * Where a Spark job's wall-clock time went on the executors' cores: the tasks of every Spark job that a piece of driver
+ * code starts, summed from the listener bus. {@code idle_core_seconds} is what the cores did not spend in a task
+ * (driver work before and after the stages, scheduling gaps, a last task running alone); inside the tasks,
+ * {@code cpu_seconds} is the task threads' CPU time (ONNX Runtime runs on them: one intra-op thread per task),
+ * the rest of {@code task_seconds} waiting, garbage collection pauses included.
+ */
+final class TaskTimes extends SparkListener {
+
+    private static final String GROUP = "spark.jobGroup.id";
+
+    private final String group;
+    private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
+    private int tasks;
+    private long durationMs;
+    private long runMs;
+    private long cpuNs;
+    private long deserializeMs;
+    private long gcMs;
+
+    private TaskTimes(String group) {
+        this.group = group;
+    }
+
+    /**
+     * Runs {@code work} in a job group of its own and returns its result with the group's task times over
+     * {@code cores} cores and {@code seconds} of wall-clock time, as {@code seconds} computes from the result.
+     */
+    static <T> Measured<T> of(SparkContext sc, String group, int cores, Supplier<T> work, java.util.function.ToDoubleFunction<T> seconds) {
+        TaskTimes times = new TaskTimes(group);
+        sc.addSparkListener(times);
+        T result;
+        try {
+            sc.setJobGroup(group, group, false);
+            try {
+                result = work.get();
+            } finally {
+                sc.clearJobGroup();
+            }
+            // the bus delivers events on its own thread: every task end of the finished jobs is queued by now
+            sc.listenerBus().waitUntilEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Spark's listener bus did not drain in 10 s: task times of " + group + " incomplete", e);
+        } finally {
+            sc.removeSparkListener(times);
+        }
+        return new Measured<>(result, times.figures(cores, seconds.applyAsDouble(result)));
+    }
+
+    /** A result and the task times of the Spark jobs that produced it. */
+    record Measured<T>(T result, Map<String, Object> taskTimes) {
+    }
+
+    @Override
+    public void onJobStart(SparkListenerJobStart job) {
+        if (job.properties() != null && group.equals(job.properties().getProperty(GROUP))) {
+            for (Object stage : scala.collection.JavaConverters.seqAsJavaList(job.stageIds())) {
+                stages.add((Integer) stage);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void onTaskEnd(SparkListenerTaskEnd task) {
+        if (!stages.contains(task.stageId())) {
+            return;
+        }
+        tasks++;
+        durationMs += task.taskInfo().duration();
+        TaskMetrics m = task.taskMetrics();
+        if (m != null) {
+            runMs += m.executorRunTime();
+            cpuNs += m.executorCpuTime();
+            deserializeMs += m.executorDeserializeTime();
+            gcMs += m.jvmGCTime();
+        }
+    }
+
+    private synchronized Map<String, Object> figures(int cores, double wallSeconds) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("tasks", tasks);
+        f.put("task_seconds", durationMs / 1e3);
+        f.put("run_seconds", runMs / 1e3);
+        f.put("cpu_seconds", cpuNs / 1e9);
+        f.put("deserialize_seconds", deserializeMs / 1e3);
+        f.put("gc_seconds", gcMs / 1e3);
+        f.put("idle_core_seconds", cores * wallSeconds - durationMs / 1e3);
+        f.put("busy_fraction", durationMs / 1e3 / (cores * wallSeconds));
+        return f;
+    }
+}

@@ -1,0 +1,46 @@
+package org.kdspark.jobs.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.kdspark.jobs.TestSpark;
+
+/** The task times of one piece of driver code: its Spark jobs' tasks only, and the cores' idle time from them. */
+class TaskTimesTest {
+
+    private final SparkSession spark = TestSpark.session();
+
+    @Test
+    void countsTheTasksOfTheGroupsJobsOnly() {
+        long[] wall = new long[1];
+        TaskTimes.Measured<Long> m = TaskTimes.of(spark.sparkContext(), "task-times-test", 2, () -> {
+            long start = System.nanoTime();
+            // two jobs in the group: 3 + 4 tasks, each busy for about 50 ms
+            spark.range(0, 3, 1, 3).javaRDD().foreach(x -> Thread.sleep(50));
+            long n = spark.range(0, 4, 1, 4).javaRDD().map(x -> {
+                Thread.sleep(50);
+                return x;
+            }).count();
+            wall[0] = System.nanoTime() - start;
+            return n;
+        }, n -> wall[0] / 1e9);
+        // a job after the group's: not counted
+        spark.range(0, 5, 1, 5).count();
+
+        Map<String, Object> t = m.taskTimes();
+        assertEquals(4L, m.result());
+        assertEquals(7, t.get("tasks"), t.toString());
+        double taskSeconds = (Double) t.get("task_seconds");
+        assertTrue(taskSeconds >= 7 * 0.05, t.toString());
+        assertTrue((Double) t.get("run_seconds") <= taskSeconds, t.toString());
+        // sleeping is not CPU: the task threads' CPU time is well below their run time
+        assertTrue((Double) t.get("cpu_seconds") < (Double) t.get("run_seconds") - 0.2, t.toString());
+        double wallSeconds = wall[0] / 1e9;
+        assertEquals(2 * wallSeconds - taskSeconds, (Double) t.get("idle_core_seconds"), 1e-9);
+        assertEquals(taskSeconds / (2 * wallSeconds), (Double) t.get("busy_fraction"), 1e-9);
+        assertTrue((Double) t.get("busy_fraction") <= 1.0, t.toString());
+    }
+}
