@@ -90,7 +90,7 @@ public final class InferenceBench {
         double roof = Math.max(gemm, onnxGemm);
         log("GEMM: ND4J %.1f GFLOP/s, ONNX Runtime %.1f GFLOP/s", gemm, onnxGemm);
 
-        Dataset<Row> table = spark.read().parquet(run.images());
+        Dataset<Row> table = ImageTable.read(spark, run.images());
         LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
         InputSpec spec = test.spec();
         out.put("test_images", test.count());

@@ -54,7 +54,7 @@ public final class SoftLabelBench {
         InferenceBench.log("ND4J GEMM %dx%d...", InferenceBench.GEMM_N, InferenceBench.GEMM_N);
         double gemm = Throughput.gemmGflops(InferenceBench.GEMM_N, gemmSeconds);
         ComputationGraph teacher = ModelFiles.graphFromZip(files.readBytes(run.teacherModel()), false);
-        Dataset<Row> table = spark.read().parquet(run.images());
+        Dataset<Row> table = ImageTable.read(spark, run.images());
         LabeledImages train = TableImages.collect(table, ImageTable.TRAIN).images();
         LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
         InputSpec spec = test.spec();

@@ -58,7 +58,7 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
         }
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         int numClasses = store.numClasses();
-        Dataset<Row> images = spark.read().parquet(layout.images());
+        Dataset<Row> images = ImageTable.read(spark, layout.images());
         Dataset<Row> labels = store.labelsFor(spark, images);
         // a store with augmented views: every labelled view of each training image, its parameters in the last columns
         int views = store.views();

@@ -44,7 +44,7 @@ public final class EvaluateJob {
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         int numClasses = store.numClasses();
-        Dataset<Row> table = spark.read().parquet(layout.images());
+        Dataset<Row> table = ImageTable.read(spark, layout.images());
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
         float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
 

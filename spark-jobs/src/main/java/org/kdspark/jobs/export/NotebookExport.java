@@ -104,7 +104,7 @@ public final class NotebookExport {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         Provenance labelsProvenance = store.provenance();
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        Dataset<Row> images = spark.read().parquet(layout.images());
+        Dataset<Row> images = ImageTable.read(spark, layout.images());
         // the export is dense whatever the store's logits encoding: the notebooks read logit_k columns
         Dataset<Row> labels = store.labelsFor(spark, images)
                 .withColumn(SoftLabelStore.LOGITS, store.signals().get(SoftLabelStore.LOGITS).dense());

@@ -59,7 +59,7 @@ public final class OnnxModelExport {
             throw new IllegalArgumentException("no image table at " + layout.images() + " to verify the export on: run "
                     + "'kd ingest' for this --output first");
         }
-        LabeledImages sample = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TEST, VERIFY_IMAGES).images();
+        LabeledImages sample = TableImages.collect(ImageTable.read(spark, layout.images()), ImageTable.TEST, VERIFY_IMAGES).images();
         byte[] zip = files.readBytes(zipUri);
         ComputationGraph graph = ModelFiles.graphFromZip(zip, false);
         List<String> outputs = withLogits(taps);

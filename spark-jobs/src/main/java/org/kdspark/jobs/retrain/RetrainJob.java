@@ -107,7 +107,7 @@ public final class RetrainJob {
     private static LabeledImages holdout(SparkSession spark, HadoopFiles files, ModelRegistry registry, RunLayout layout) {
         if (!files.exists(registry.holdout() + "/" + ParquetArtifacts.SIDECAR)) {
             Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-            Dataset<Row> test = spark.read().parquet(layout.images()).filter(org.apache.spark.sql.functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST));
+            Dataset<Row> test = ImageTable.read(spark, layout.images()).filter(org.apache.spark.sql.functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST));
             ParquetArtifacts.write(test.coalesce(1), registry.holdout(), Provenance.of(HOLDOUT_KIND, ImageTable.SCHEMA_VERSION, "retrain")
                     .withInput("images", layout.images())
                     .withInput("images_created_at", images.createdAt())

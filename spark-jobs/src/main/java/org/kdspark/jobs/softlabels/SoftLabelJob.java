@@ -87,7 +87,7 @@ public final class SoftLabelJob {
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        Dataset<Row> table = spark.read().parquet(layout.images());
+        Dataset<Row> table = ImageTable.read(spark, layout.images());
         // the teacher: an external ONNX file (teacher_onnx), a file trained elsewhere (teacher_model), or the run's own
         boolean external = config.softLabels.teacherOnnx != null;
         boolean supplied = config.softLabels.teacherModel != null;

@@ -4,6 +4,9 @@ import static org.apache.spark.sql.types.DataTypes.BinaryType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -56,5 +59,13 @@ public final class ImageTable {
             .add(SPLIT, StringType, true);
 
     private ImageTable() {
+    }
+
+    /**
+     * The image table at {@code uri}, read with its known {@link #SCHEMA}: Spark does not infer it from a file's
+     * footer, which costs a Spark job of its own on every read.
+     */
+    public static Dataset<Row> read(SparkSession spark, String uri) {
+        return spark.read().schema(SCHEMA).parquet(uri);
     }
 }

@@ -50,7 +50,7 @@ public final class TeacherJob {
                         ((Number) d.get("params")).longValue(), num(d.get("train_seconds")), true, files.sha256(layout.teacherModel()));
             }
         }
-        Dataset<Row> table = spark.read().parquet(layout.images());
+        Dataset<Row> table = ImageTable.read(spark, layout.images());
         TableImages.Collected train = TableImages.collect(table, ImageTable.TRAIN);
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
         int numClasses = ((java.util.List<?>) images.details().get("classes")).size();
