@@ -202,7 +202,8 @@ public final class SoftLabelJob {
                     .setBatchSize(config.softLabels.batchSize)
                     .setFeatureEncoding(config.softLabels.featureEncoding)
                     .setTapEncodings(config.softLabels.tapEncodings)
-                    .setLogitsEncoding(config.softLabels.logitsEncoding);
+                    .setLogitsEncoding(config.softLabels.logitsEncoding)
+                    .setKeepPixels(false);
             Provenance provenance = Provenance.of(SoftLabelStore.KIND, SoftLabelStore.SCHEMA_VERSION, "soft-labels")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))

@@ -13,7 +13,8 @@ import org.kdspark.kd.codec.ColumnEncoding;
 
 /**
  * The per-partition work of {@link TeacherLabeler}: rows stream through lazily, one batch in memory at a time; each
- * output row is its input row followed by the logits and one encoded cell per feature tap.
+ * output row is its input row (less the pixels, unless kept) followed by the logits and one encoded cell per feature
+ * tap.
  */
 final class TeacherInference implements MapPartitionsFunction<Row, Row> {
 
@@ -21,6 +22,7 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
 
     private final TeacherBackend teacher;
     private final int pixelsIndex;
+    private final boolean keepPixels;
     private final int idIndex;
     private final ColumnEncoding logitsEncoding;
     private final List<ColumnEncoding> encodings;
@@ -28,14 +30,16 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
 
     /**
      * @param pixelsIndex the input column of uint8 CHW pixels
+     * @param keepPixels  whether the output rows keep it
      * @param idIndex     an input column naming the row in error messages, or -1
      * @param logitsEncoding the logits' cell encoding, or {@code null} for an {@code array<float>}
      * @param encodings   one per tap of the teacher, in its order
      */
-    TeacherInference(TeacherBackend teacher, int pixelsIndex, int idIndex, ColumnEncoding logitsEncoding, List<ColumnEncoding> encodings,
+    TeacherInference(TeacherBackend teacher, int pixelsIndex, boolean keepPixels, int idIndex, ColumnEncoding logitsEncoding, List<ColumnEncoding> encodings,
             int batchSize) {
         this.teacher = teacher;
         this.pixelsIndex = pixelsIndex;
+        this.keepPixels = keepPixels;
         this.idIndex = idIndex;
         this.logitsEncoding = logitsEncoding;
         this.encodings = List.copyOf(encodings);
@@ -88,19 +92,22 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
         for (int i = 0; i < n; i++) {
             Row in = inputs.get(i);
             boolean ensemble = !out.memberLogits().isEmpty();
-            Object[] fields = new Object[in.size() + 1 + taps + (ensemble ? 1 : 0)];
-            for (int c = 0; c < in.size(); c++) {
-                fields[c] = in.get(c);
+            int kept = keepPixels ? in.size() : in.size() - 1;
+            Object[] fields = new Object[kept + 1 + taps + (ensemble ? 1 : 0)];
+            for (int c = 0, f = 0; c < in.size(); c++) {
+                if (keepPixels || c != pixelsIndex) {
+                    fields[f++] = in.get(c);
+                }
             }
             if (logitsEncoding == null) {
                 // a primitive array: Spark's row encoder copies it into the array<float> cell without boxing each value
-                fields[in.size()] = Arrays.copyOfRange(out.logits(), i * numClasses, (i + 1) * numClasses);
+                fields[kept] = Arrays.copyOfRange(out.logits(), i * numClasses, (i + 1) * numClasses);
             } else {
-                fields[in.size()] = logitsEncoding.encode(out.logits(), i * numClasses, new int[] {numClasses});
+                fields[kept] = logitsEncoding.encode(out.logits(), i * numClasses, new int[] {numClasses});
             }
             for (int t = 0; t < taps; t++) {
                 int size = out.tapSize(t);
-                fields[in.size() + 1 + t] = encodings.get(t).encode(out.taps().get(t), i * size, out.tapShapes().get(t));
+                fields[kept + 1 + t] = encodings.get(t).encode(out.taps().get(t), i * size, out.tapShapes().get(t));
             }
             if (ensemble) {
                 Float[][] members = new Float[out.memberLogits().size()][numClasses];
@@ -109,7 +116,7 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
                         members[m][k] = out.memberLogits().get(m)[i * numClasses + k];
                     }
                 }
-                fields[in.size() + 1 + taps] = members;
+                fields[kept + 1 + taps] = members;
             }
             labelled.add(RowFactory.create(fields));
         }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -31,7 +32,8 @@ import org.kdspark.kd.codec.ColumnEncoding;
  * {@link #logitsEncoding} {@code topk:K}, {@code logits_topk}, its binary cell) and one binary column
  * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #tapEncodings} says for that tap, else as
  * {@link #featureEncoding} ({@code float16}, {@code float32}, {@code avgpool:HxW}, {@code attention}: see
- * {@link ColumnEncoding}); for an {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
+ * {@link ColumnEncoding}); with {@link #keepPixels} false, the pixels column is left out (the soft-label job does: the
+ * store keeps no pixels, and carrying them into the output rows only to drop them costs a copy per image); for an {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
  * {@code member_logits} ({@code array<array<float>>}) holds each member's. The teacher runs in
  * {@code mapPartitions}, {@link #batchSize} images at a time, through its {@link TeacherBackend} (DL4J or ONNX
  * Runtime), loaded once per executor.
@@ -55,6 +57,7 @@ public final class TeacherLabeler extends Transformer {
     private final Param<String> featureEncoding;
     private final Param<String> tapEncodings;
     private final Param<String> logitsEncoding;
+    private final BooleanParam keepPixels;
 
     public TeacherLabeler(TeacherBackend teacher) {
         this(Identifiable.randomUID("teacherLabeler"), teacher);
@@ -69,12 +72,14 @@ public final class TeacherLabeler extends Transformer {
         this.featureEncoding = new Param<>(this, "featureEncoding", "encoding of the feature-tap cells: " + ColumnEncoding.FEATURE_ALLOWED);
         this.tapEncodings = new Param<>(this, "tapEncodings", "per-tap encodings overriding featureEncoding, 'TAP=ENCODING,...' (empty: none)");
         this.logitsEncoding = new Param<>(this, "logitsEncoding", "encoding of the logits: " + SoftLabelStore.LOGITS_ALLOWED);
+        this.keepPixels = new BooleanParam(this, "keepPixels", "whether the output keeps the pixels column");
         setDefault(pixelsCol, "pixels");
         setDefault(idCol, "id");
         setDefault(batchSize, 256);
         setDefault(featureEncoding, "float16");
         setDefault(tapEncodings, "");
         setDefault(logitsEncoding, "float32");
+        setDefault(keepPixels, true);
     }
 
     public Param<String> pixelsCol() {
@@ -99,6 +104,15 @@ public final class TeacherLabeler extends Transformer {
 
     public Param<String> logitsEncoding() {
         return logitsEncoding;
+    }
+
+    public BooleanParam keepPixels() {
+        return keepPixels;
+    }
+
+    public TeacherLabeler setKeepPixels(boolean value) {
+        set(keepPixels, value);
+        return this;
     }
 
     /**
@@ -194,13 +208,13 @@ public final class TeacherLabeler extends Transformer {
                 cells.set(t, new ColumnEncoding.Dense(((ColumnEncoding.AttentionMap) cells.get(t)).precision()));
             }
         }
-        return dataset.toDF().mapPartitions(new TeacherInference(labelling, in.fieldIndex($(pixelsCol)), idIndex,
+        return dataset.toDF().mapPartitions(new TeacherInference(labelling, in.fieldIndex($(pixelsCol)), (Boolean) $(keepPixels), idIndex,
                 logitsColumnEncoding(), cells, (Integer) $(batchSize)), Encoders.row(out));
     }
 
     /**
-     * The input schema plus the logits and feature columns; refuses a missing or non-binary pixels column and output
-     * columns that already exist, naming them.
+     * The input schema (without the pixels column unless {@link #keepPixels}) plus the logits and feature columns;
+     * refuses a missing or non-binary pixels column and output columns that already exist, naming them.
      */
     @Override
     public StructType transformSchema(StructType schema) {
@@ -215,7 +229,9 @@ public final class TeacherLabeler extends Transformer {
                     + ", not binary: it must hold uint8 CHW pixels (" + teacher.spec() + ", " + teacher.spec().valuesPerImage() + " bytes)");
         }
         encodings();
-        StructType out = schema;
+        StructType out = (Boolean) $(keepPixels) ? schema
+                : new StructType(java.util.Arrays.stream(schema.fields()).filter(f -> !f.name().equals(pixels))
+                        .toArray(org.apache.spark.sql.types.StructField[]::new));
         for (String c : outputColumns()) {
             if (names.contains(c)) {
                 throw new IllegalArgumentException("TeacherLabeler: the input already has a column '" + c + "', which the labeler writes: "

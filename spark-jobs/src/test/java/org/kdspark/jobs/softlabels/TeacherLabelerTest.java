@@ -91,6 +91,28 @@ class TeacherLabelerTest {
     }
 
     @Test
+    void withoutThePixelsTheOtherColumnsAndTheLabelsAreThoseOfTheFullOutput() {
+        // a column after the pixels: the kept columns must not shift onto the wrong values
+        Dataset<Row> tagged = images.withColumn("tag", org.apache.spark.sql.functions.concat(images.col("key"),
+                org.apache.spark.sql.functions.lit("!")));
+        TeacherLabeler full = new TeacherLabeler(backend).setPixelsCol("img").setIdCol("key").setBatchSize(7);
+        TeacherLabeler lean = new TeacherLabeler(backend).setPixelsCol("img").setIdCol("key").setBatchSize(7).setKeepPixels(false);
+
+        Dataset<Row> out = lean.transform(tagged);
+        assertEquals(List.of("key", "tag", "logits", "feature_block2"), List.of(out.columns()));
+        assertEquals(List.of(out.columns()), List.of(lean.transformSchema(tagged.schema()).fieldNames()));
+        List<Row> expected = full.transform(tagged).drop("img").orderBy("key").collectAsList();
+        List<Row> rows = out.orderBy("key").collectAsList();
+        assertEquals(IMAGES, rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            assertEquals(r.getString(0) + "!", r.getString(1));
+            assertEquals(expected.get(i).getList(2), r.getList(2));
+            assertArrayEquals((byte[]) expected.get(i).get(3), (byte[]) r.get(3));
+        }
+    }
+
+    @Test
     void paramsAndSchemaAreValidatedBeforeAnyWorkNamingTheFix() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> new TeacherLabeler(backend).transform(images));
         assertTrue(missing.getMessage().contains("'pixels'") && missing.getMessage().contains("pixelsCol"), missing.getMessage());
