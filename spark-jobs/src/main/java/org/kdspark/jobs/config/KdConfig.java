@@ -270,9 +270,11 @@ public final class KdConfig {
                 "must be a path or URI, or left out", softLabels.teacherModel);
         require(p, softLabels.teacherModel == null || softLabels.teacherOnnx == null, "soft_labels.teacher_model",
                 "and soft_labels.teacher_onnx both name a teacher: set only one", softLabels.teacherModel);
-        require(p, METHODS.contains(distill.method), "distill.method", "must be one of " + METHODS, distill.method);
+        boolean knownMethod = isMethod(distill.method);
+        require(p, knownMethod, "distill.method", "must be one of " + METHODS + ", or distillation methods joined by '+' (e.g. kd+rkd)",
+                distill.method);
         require(p, distill.objective != null, "distill.objective", "must be a map of terms (may be empty)", null);
-        if (METHODS.contains(distill.method) && softLabels.featureTaps != null && distill.objective != null) {
+        if (knownMethod && softLabels.featureTaps != null && distill.objective != null) {
             try {
                 studentObjective();
             } catch (IllegalArgumentException e) {
@@ -312,9 +314,19 @@ public final class KdConfig {
     /** The values {@code distill.lr_schedule} accepts. */
     public static final List<String> LR_SCHEDULES = List.of("constant", "cosine", "step");
 
-    /** The values {@code distill.method} accepts: the baseline and the registered distillation methods. */
+    /** The single values {@code distill.method} accepts: the baseline and the registered distillation methods. */
     public static final List<String> METHODS = Stream.concat(Stream.of(Methods.BASELINE),
             Methods.names().stream()).toList();
+
+    /** A {@code distill.method} value: one of {@link #METHODS}, or two or more distinct distillation methods joined by '+'. */
+    public static boolean isMethod(String method) {
+        if (method == null) {
+            return false;
+        }
+        List<String> parts = List.of(method.split("\\+", -1));
+        return parts.size() == 1 ? METHODS.contains(method)
+                : parts.stream().allMatch(Methods.names()::contains) && parts.stream().distinct().count() == parts.size();
+    }
 
     /**
      * The KD student's objective: {@code distill.objective} when set, else the expansion of {@code distill.method}:
@@ -325,7 +337,9 @@ public final class KdConfig {
      *       first of {@code soft_labels.feature_taps} (a feature map);</li>
      *   <li>{@code rkd}, {@code pkt}: the same on the last of {@code soft_labels.feature_taps} (an embedding, when the
      *       list ends with one);</li>
-     *   <li>{@code none}: {@code {ce: 1}}, the baseline.</li>
+     *   <li>{@code none}: {@code {ce: 1}}, the baseline;</li>
+     *   <li>methods joined by '+' ({@code kd+rkd}): the sum of their terms, with a single hard-label term: kd's own
+     *       when kd is one of them, else {@code ce: 1}.</li>
      * </ul>
      * Every method's other keys take their defaults ({@code bin/kd methods}).
      *
@@ -340,6 +354,18 @@ public final class KdConfig {
 
     /** The expansion of one {@code distill.method} value, as {@link #studentObjective()} describes. */
     public Objective objectiveFor(String method) {
+        Map<String, Object> terms = new LinkedHashMap<>();
+        for (String part : method.split("\\+")) {
+            terms.putAll(termsOf(part));
+        }
+        if (terms.containsKey("kd")) {
+            terms.remove("ce");
+        }
+        return Objective.parse(terms);
+    }
+
+    /** The terms of one method of {@link #METHODS}. */
+    private Map<String, Object> termsOf(String method) {
         Map<String, Object> terms = new LinkedHashMap<>();
         List<String> taps = softLabels.featureTaps;
         switch (method) {
@@ -359,7 +385,7 @@ public final class KdConfig {
                 terms.put(method, Map.of("student_tap", tap, "teacher_tap", tap));
             }
         }
-        return Objective.parse(terms);
+        return terms;
     }
 
     private static void require(List<String> problems, boolean ok, String key, String rule, Object value) {

@@ -42,7 +42,8 @@ class ConfigLoaderTest {
     void outOfRangeValuesAreAllReportedWithAllowedValues() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("distill:\n  method: magic\n  alpha: 1.5\n", "x.yaml"));
-        assertTrue(e.getMessage().contains("distill.method must be one of [none, kd, dkd, dist, fitnets, at, sp, rkd, pkt], got 'magic'"), e.getMessage());
+        assertTrue(e.getMessage().contains("distill.method must be one of [none, kd, dkd, dist, fitnets, at, sp, rkd, pkt], or distillation methods joined by '+' "
+                + "(e.g. kd+rkd), got 'magic'"), e.getMessage());
         assertTrue(e.getMessage().contains("distill.alpha must be in [0, 1], got 1.5"), e.getMessage());
     }
 
@@ -73,6 +74,24 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("distill.objective must be a map"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  method: fitnet\n", "x.yaml"));
         assertTrue(e.getMessage().contains("fitnets"), e.getMessage());
+    }
+
+    @Test
+    void methodsJoinedByPlusSumTheirTermsWithOneHardLabelTerm() {
+        KdConfig c = ConfigLoader.parse("soft_labels:\n  feature_taps: [block2, embedding]\ndistill:\n  method: kd+rkd\n", "x.yaml");
+        assertEquals(c.objectiveFor("kd").toString() + " + " + termOf(c, "rkd"), c.studentObjective().toString());
+        // without kd, one ce for both
+        assertEquals(c.objectiveFor("dist").toString() + " + " + termOf(c, "rkd"), c.objectiveFor("dist+rkd").toString());
+        assertTrue(c.objectiveFor("dist+rkd").toString().startsWith("1.0*CE(y,softmax(s)) + "), c.objectiveFor("dist+rkd").toString());
+        for (String bad : List.of("kd+kd", "kd+none", "kd+", "kd+magic")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("distill:\n  method: " + bad + "\n", "x.yaml"), bad);
+            assertTrue(e.getMessage().contains("distill.method") && e.getMessage().contains("joined by '+'"), e.getMessage());
+        }
+    }
+
+    /** The term a feature or relation method adds to the baseline's cross-entropy, as the objective prints it. */
+    private static String termOf(KdConfig c, String method) {
+        return c.objectiveFor(method).toString().substring("1.0*CE(y,softmax(s)) + ".length());
     }
 
     @Test
