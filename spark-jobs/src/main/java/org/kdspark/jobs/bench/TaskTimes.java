@@ -13,10 +13,12 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
  * Where a Spark job's wall-clock time went on the executors' cores: the tasks of every Spark job that a piece of driver
- * code starts, summed from the listener bus. {@code idle_core_seconds} is what the cores did not spend in a task
- * (driver work before and after the stages, scheduling gaps, a last task running alone); inside the tasks,
- * {@code cpu_seconds} is the task threads' CPU time (ONNX Runtime runs on them: one intra-op thread per task),
- * the rest of {@code task_seconds} waiting, garbage collection pauses included.
+ * code starts, summed from the listener bus. {@code idle_core_seconds} is what the cores did not spend in a task;
+ * {@code outside_tasks_seconds} is the part of the wall-clock time before the first task started and after the last
+ * one ended (the driver's own work), and {@code span_idle_core_seconds} the cores' idle time in between (scheduling
+ * gaps, a last task running alone). Inside the tasks, {@code cpu_seconds} is the task threads' CPU time (ONNX Runtime
+ * runs on them: one intra-op thread per task), the rest of {@code task_seconds} off the CPU: waiting, or runnable
+ * while other threads had the cores.
  */
 final class TaskTimes extends SparkListener {
 
@@ -30,6 +32,8 @@ final class TaskTimes extends SparkListener {
     private long cpuNs;
     private long deserializeMs;
     private long gcMs;
+    private long firstLaunchMs = Long.MAX_VALUE;
+    private long lastFinishMs = Long.MIN_VALUE;
 
     private TaskTimes(String group) {
         this.group = group;
@@ -80,6 +84,8 @@ final class TaskTimes extends SparkListener {
         }
         tasks++;
         durationMs += task.taskInfo().duration();
+        firstLaunchMs = Math.min(firstLaunchMs, task.taskInfo().launchTime());
+        lastFinishMs = Math.max(lastFinishMs, task.taskInfo().finishTime());
         TaskMetrics m = task.taskMetrics();
         if (m != null) {
             runMs += m.executorRunTime();
@@ -98,6 +104,9 @@ final class TaskTimes extends SparkListener {
         f.put("deserialize_seconds", deserializeMs / 1e3);
         f.put("gc_seconds", gcMs / 1e3);
         f.put("idle_core_seconds", cores * wallSeconds - durationMs / 1e3);
+        double span = tasks == 0 ? 0 : (lastFinishMs - firstLaunchMs) / 1e3;
+        f.put("outside_tasks_seconds", wallSeconds - span);
+        f.put("span_idle_core_seconds", cores * span - durationMs / 1e3);
         f.put("busy_fraction", durationMs / 1e3 / (cores * wallSeconds));
         return f;
     }

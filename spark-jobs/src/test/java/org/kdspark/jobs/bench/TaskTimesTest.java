@@ -42,5 +42,9 @@ class TaskTimesTest {
         assertEquals(2 * wallSeconds - taskSeconds, (Double) t.get("idle_core_seconds"), 1e-9);
         assertEquals(taskSeconds / (2 * wallSeconds), (Double) t.get("busy_fraction"), 1e-9);
         assertTrue((Double) t.get("busy_fraction") <= 1.0, t.toString());
+        // the two parts of the idle time: outside the tasks' span (both cores) and inside it
+        double outside = (Double) t.get("outside_tasks_seconds");
+        assertTrue(outside > 0 && outside < wallSeconds, t.toString());
+        assertEquals((Double) t.get("idle_core_seconds"), 2 * outside + (Double) t.get("span_idle_core_seconds"), 1e-9);
     }
 }
