@@ -18,7 +18,9 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * one ended (the driver's own work), and {@code span_idle_core_seconds} the cores' idle time in between (scheduling
  * gaps, a last task running alone). Inside the tasks, {@code cpu_seconds} is the task threads' CPU time (ONNX Runtime
  * runs on them: one intra-op thread per task), the rest of {@code task_seconds} off the CPU: waiting, or runnable
- * while other threads had the cores.
+ * while other threads had the cores. {@code jvm_cpu_seconds} is the CPU time of this whole JVM over the work (in local
+ * mode the driver and the executors): what it used beyond the tasks' own went to other threads (the driver, the JIT
+ * compiler, the garbage collector, Spark's own), and the cores' time beyond it was not used by this JVM at all.
  */
 final class TaskTimes extends SparkListener {
 
@@ -47,13 +49,16 @@ final class TaskTimes extends SparkListener {
         TaskTimes times = new TaskTimes(group);
         sc.addSparkListener(times);
         T result;
+        long jvmCpu;
         try {
             sc.setJobGroup(group, group, false);
+            long cpuBefore = jvmCpuNanos();
             try {
                 result = work.get();
             } finally {
                 sc.clearJobGroup();
             }
+            jvmCpu = jvmCpuNanos() - cpuBefore;
             // the bus delivers events on its own thread: every task end of the finished jobs is queued by now
             sc.listenerBus().waitUntilEmpty();
         } catch (java.util.concurrent.TimeoutException e) {
@@ -61,7 +66,15 @@ final class TaskTimes extends SparkListener {
         } finally {
             sc.removeSparkListener(times);
         }
-        return new Measured<>(result, times.figures(cores, seconds.applyAsDouble(result)));
+        Map<String, Object> figures = times.figures(cores, seconds.applyAsDouble(result));
+        figures.put("jvm_cpu_seconds", jvmCpu < 0 ? Double.NaN : jvmCpu / 1e9);
+        return new Measured<>(result, figures);
+    }
+
+    /** This JVM's CPU time so far, or -1 where the platform does not say. */
+    private static long jvmCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     /** A result and the task times of the Spark jobs that produced it. */

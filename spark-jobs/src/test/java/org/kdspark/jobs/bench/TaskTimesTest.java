@@ -46,5 +46,7 @@ class TaskTimesTest {
         double outside = (Double) t.get("outside_tasks_seconds");
         assertTrue(outside > 0 && outside < wallSeconds, t.toString());
         assertEquals((Double) t.get("idle_core_seconds"), 2 * outside + (Double) t.get("span_idle_core_seconds"), 1e-9);
+        // the JVM's CPU time includes the tasks' own
+        assertTrue((Double) t.get("jvm_cpu_seconds") >= (Double) t.get("cpu_seconds"), t.toString());
     }
 }
