@@ -1,10 +1,14 @@
 package org.kdspark.jobs.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.apache.spark.SparkContext;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
@@ -45,7 +49,7 @@ final class TaskTimes extends SparkListener {
      * Runs {@code work} in a job group of its own and returns its result with the group's task times over
      * {@code cores} cores and {@code seconds} of wall-clock time, as {@code seconds} computes from the result.
      */
-    static <T> Measured<T> of(SparkContext sc, String group, int cores, Supplier<T> work, java.util.function.ToDoubleFunction<T> seconds) {
+    static <T> Measured<T> of(SparkContext sc, String group, int cores, Supplier<T> work, ToDoubleFunction<T> seconds) {
         TaskTimes times = new TaskTimes(group);
         sc.addSparkListener(times);
         T result;
@@ -61,7 +65,7 @@ final class TaskTimes extends SparkListener {
             jvmCpu = jvmCpuNanos() - cpuBefore;
             // the bus delivers events on its own thread: every task end of the finished jobs is queued by now
             sc.listenerBus().waitUntilEmpty();
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("Spark's listener bus did not drain in 10 s: task times of " + group + " incomplete", e);
         } finally {
             sc.removeSparkListener(times);
@@ -73,8 +77,7 @@ final class TaskTimes extends SparkListener {
 
     /** This JVM's CPU time so far, or -1 where the platform does not say. */
     private static long jvmCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
+        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }
 
     /** A result and the task times of the Spark jobs that produced it. */
