@@ -236,8 +236,8 @@ public final class InferenceBench {
                 files.delete(layout.softLabels());
             }
             log("soft-label job, %s%s...", variant, repeats > 1 ? String.format(Locale.ROOT, ", run %d of %d", i + 1, repeats) : "");
-            runs.add(TaskTimes.of(spark.sparkContext(), "bench-soft-labels-" + variant + "-" + i, cores, () -> SoftLabelJob.run(spark, c, layout),
-                    SoftLabelJob.Result::seconds));
+            runs.add(TaskTimes.of(spark.sparkContext(), "bench-soft-labels-" + variant + "-" + i, cores,
+                    () -> SoftLabelJob.run(spark, c, layout), SoftLabelJob.Result::seconds));
             afterEachRun.run();
         }
         List<TaskTimes.Measured<SoftLabelJob.Result>> bySeconds = runs.stream()
@@ -358,12 +358,13 @@ public final class InferenceBench {
                 (Double) r.get("onnx_gemm_gflops_after")));
         Map<String, Map<String, Object>> jobs = (Map<String, Map<String, Object>>) r.get("soft_label_job");
         if (jobs.containsKey("onnx") && jobs.get("onnx").get("task_times") instanceof Map<?, ?> t) {
-            sb.append(String.format(Locale.ROOT, "ONNX job, median run: its %d tasks held the cores %.0f%% of its wall-clock time (%.2f core-seconds "
-                    + "idle: %.2f s of driver work before the first task and after the last, %.2f core-seconds between); inside them %.2f s of "
-                    + "CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s%n", ((Number) t.get("tasks")).intValue(),
-                    100 * (Double) t.get("busy_fraction"), (Double) t.get("idle_core_seconds"), (Double) t.get("outside_tasks_seconds"),
-                    (Double) t.get("span_idle_core_seconds"), (Double) t.get("cpu_seconds"), (Double) t.get("task_seconds"),
-                    (Double) t.get("deserialize_seconds"), (Double) t.get("gc_seconds"), (Double) t.get("jvm_cpu_seconds")));
+            sb.append(String.format(Locale.ROOT, "ONNX job, median run: its %d tasks held the cores %.0f%% of its wall-clock time "
+                    + "(%.2f core-seconds idle: %.2f s of driver work before the first task and after the last, %.2f core-seconds between); "
+                    + "inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s%n",
+                    ((Number) t.get("tasks")).intValue(), 100 * (Double) t.get("busy_fraction"), (Double) t.get("idle_core_seconds"),
+                    (Double) t.get("outside_tasks_seconds"), (Double) t.get("span_idle_core_seconds"), (Double) t.get("cpu_seconds"),
+                    (Double) t.get("task_seconds"), (Double) t.get("deserialize_seconds"), (Double) t.get("gc_seconds"),
+                    (Double) t.get("jvm_cpu_seconds")));
         }
         return sb.toString();
     }

@@ -35,8 +35,8 @@ final class TeacherInference implements MapPartitionsFunction<Row, Row> {
      * @param logitsEncoding the logits' cell encoding, or {@code null} for an {@code array<float>}
      * @param encodings   one per tap of the teacher, in its order
      */
-    TeacherInference(TeacherBackend teacher, int pixelsIndex, boolean keepPixels, int idIndex, ColumnEncoding logitsEncoding, List<ColumnEncoding> encodings,
-            int batchSize) {
+    TeacherInference(TeacherBackend teacher, int pixelsIndex, boolean keepPixels, int idIndex, ColumnEncoding logitsEncoding,
+            List<ColumnEncoding> encodings, int batchSize) {
         this.teacher = teacher;
         this.pixelsIndex = pixelsIndex;
         this.keepPixels = keepPixels;

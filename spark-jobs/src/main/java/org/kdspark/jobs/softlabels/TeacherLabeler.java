@@ -33,7 +33,8 @@ import org.kdspark.kd.codec.ColumnEncoding;
  * per feature tap ({@link SoftLabelStore#featureColumn}), encoded as {@link #tapEncodings} says for that tap, else as
  * {@link #featureEncoding} ({@code float16}, {@code float32}, {@code avgpool:HxW}, {@code attention}: see
  * {@link ColumnEncoding}); with {@link #keepPixels} false, the pixels column is left out (the soft-label job does: the
- * store keeps no pixels, and carrying them into the output rows only to drop them costs a copy per image); for an {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
+ * store keeps no pixels, and carrying them into the output rows only to drop them costs a copy per image); for an
+ * {@link EnsembleTeacherBackend}, {@code logits} is the ensemble's and
  * {@code member_logits} ({@code array<array<float>>}) holds each member's. The teacher runs in
  * {@code mapPartitions}, {@link #batchSize} images at a time, through its {@link TeacherBackend} (DL4J or ONNX
  * Runtime), loaded once per executor.
