@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
+import org.kdspark.jobs.distill.EpochTrainer;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
@@ -153,7 +154,8 @@ public final class MethodsBench {
     /** How the workers trained together, in words. */
     private static String trainer(KdConfig.Distill d) {
         return switch (d.trainer) {
-            case org.kdspark.jobs.distill.EpochTrainer.ALLREDUCE -> "gradients summed over the workers every step (`allreduce`" + (d.syncBatchNorm ? ", synchronized batch norm)" : ")");
+            case EpochTrainer.ALLREDUCE -> "gradients summed over the workers every step (`allreduce`"
+                    + (d.syncBatchNorm ? ", synchronized batch norm)" : ")");
             default -> String.format(Locale.ROOT, "parameters averaged every %d minibatches (`%s`)", d.averagingFrequency, d.trainer);
         };
     }
