@@ -115,7 +115,7 @@ public final class RetrainJob {
                     .withDetail("classes", images.details().get("classes")));
         }
         ParquetArtifacts.provenance(spark, registry.holdout(), HOLDOUT_KIND, ImageTable.SCHEMA_VERSION);
-        LabeledImages holdout = TableImages.collect(spark.read().parquet(registry.holdout()), ImageTable.TEST).images();
+        LabeledImages holdout = TableImages.collect(ImageTable.read(spark, registry.holdout()), ImageTable.TEST).images();
         if (holdout.count() == 0) {
             throw new IllegalStateException("the held-out set " + registry.holdout() + " is empty: the image table had no test images when it"
                     + " was frozen; delete it and run again with test images (dataset.test_fraction, or ROOT/test/CLASS/...)");
