@@ -6,15 +6,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
 import org.kdspark.jobs.distill.EpochTrainer;
+import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
+import org.kdspark.jobs.spark.TableImages;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.method.Methods;
 
 /**
@@ -43,9 +50,13 @@ public final class MethodsBench {
         }
     }
 
-    /** What a benchmark run measured. */
-    public record Result(double teacherAccuracy, long teacherParams, long studentParams, List<Long> seeds, List<Row> rows,
-            KdConfig config, double wallSeconds) {
+    /**
+     * What a benchmark run measured. {@code teacherAccuracy} is that of the soft labels the students learn from (an
+     * ensemble's combined logits); {@code memberAccuracies} each trained teacher's own, the run's teacher first and then
+     * those of {@code teacher.ensemble_seeds}.
+     */
+    public record Result(double teacherAccuracy, List<Double> memberAccuracies, long teacherParams, long studentParams, List<Long> seeds,
+            List<Row> rows, KdConfig config, double wallSeconds) {
 
         /** The baseline's row. */
         public Row baseline() {
@@ -72,6 +83,10 @@ public final class MethodsBench {
         IngestJob.run(spark, config, layout);
         TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
         SoftLabelJob.run(spark, config, layout);
+        List<Double> memberAccuracies = new ArrayList<>(List.of(teacher.accuracy()));
+        teacher.members().forEach(m -> memberAccuracies.add(m.accuracy()));
+        boolean ensemble = memberAccuracies.size() > 1 || !config.softLabels.ensembleTeachers.isEmpty();
+        double teacherAccuracy = ensemble ? softLabelAccuracy(spark, layout) : teacher.accuracy();
 
         Map<String, List<Double>> accuracies = new LinkedHashMap<>();
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
@@ -97,8 +112,17 @@ public final class MethodsBench {
         for (String m : all) {
             rows.add(new Row(m, config.objectiveFor(m).toString(), accuracies.get(m), seconds.get(m)));
         }
-        return new Result(teacher.accuracy(), teacher.params(), studentParams, List.copyOf(seeds), rows, config,
+        return new Result(teacherAccuracy, List.copyOf(memberAccuracies), teacher.params(), studentParams, List.copyOf(seeds), rows, config,
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Test accuracy of the run's soft labels: the store's logits, an ensemble's combined ones. */
+    public static double softLabelAccuracy(SparkSession spark, RunLayout layout) {
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        Dataset<org.apache.spark.sql.Row> images = ImageTable.read(spark, layout.images());
+        TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+        float[] logits = Evaluation.teacherLogits(store.labelsFor(spark, images), store.signals().get(SoftLabelStore.LOGITS), test.ids());
+        return Metrics.accuracy(logits, test.images().labels());
     }
 
     /** The result as Markdown: the table, the settings, and what did and did not help. */
@@ -107,10 +131,10 @@ public final class MethodsBench {
         Row base = r.baseline();
         StringBuilder md = new StringBuilder();
         md.append("# Distillation methods on Fashion-MNIST\n\n");
-        md.append(String.format(Locale.ROOT, "Teacher `%s` (%,d parameters): %.2f%% test accuracy. Student `%s`%s (%,d parameters), "
+        md.append(String.format(Locale.ROOT, "%s: %.2f%% test accuracy. Student `%s`%s (%,d parameters), "
                 + "%s, batch %d per worker, %s, learning rate %s (%s), %s, KD temperature %s and "
                 + "hard-label weight alpha %s, %s, seeds %s; each seed fixes the initialisation and the data order, identical "
-                + "for every method.%n%n", r.config().teacher.architecture, r.teacherParams(), 100 * r.teacherAccuracy(), d.student,
+                + "for every method.%n%n", teacher(r), 100 * r.teacherAccuracy(), d.student,
                 d.studentParams.isEmpty() ? "" : " " + d.studentParams, r.studentParams(),
                 d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, trainer(d), d.learningRate,
                 schedule(d), d.preciseBnExamples > 0 ? String.format(Locale.ROOT, "batch-norm statistics recomputed from %,d training "
@@ -149,6 +173,21 @@ public final class MethodsBench {
         md.append("The settings are the config's `distill` section; its header comment says how they were chosen. Regenerate with:\n\n```bash\n")
                 .append(command).append("\n```\n");
         return md.toString();
+    }
+
+    /** The teacher, or the ensemble of teachers, in words. */
+    static String teacher(Result r) {
+        KdConfig.Teacher t = r.config().teacher;
+        List<String> supplied = r.config().softLabels.ensembleTeachers;
+        if (r.memberAccuracies().size() == 1 && supplied.isEmpty()) {
+            return String.format(Locale.ROOT, "Teacher `%s` (%,d parameters)", t.architecture, r.teacherParams());
+        }
+        List<Long> seeds = new ArrayList<>(List.of(t.seed));
+        seeds.addAll(t.ensembleSeeds);
+        String each = String.join(", ", r.memberAccuracies().stream().map(a -> String.format(Locale.ROOT, "%.2f%%", 100 * a)).toList());
+        return String.format(Locale.ROOT, "Teacher: the ensemble (`%s`) of %d `%s` teachers (%,d parameters each) trained with seeds %s (%s)%s",
+                r.config().softLabels.ensemble, seeds.size(), t.architecture, r.teacherParams(), seeds, each,
+                supplied.isEmpty() ? "" : " and " + supplied.size() + " from soft_labels.ensemble_teachers");
     }
 
     /** How the workers trained together, in words. */

@@ -50,8 +50,16 @@ final class JobCommands {
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
             TeacherJob.Result r = TeacherJob.run(spark, config, layout);
+            StringBuilder out = new StringBuilder(line(r, layout.teacherModel()));
+            for (int i = 0; i < r.members().size(); i++) {
+                out.append('\n').append(line(r.members().get(i), layout.teacherMemberModel(config.teacher.ensembleSeeds.get(i))));
+            }
+            return out.toString();
+        }
+
+        private static String line(TeacherJob.Result r, String model) {
             return String.format(Locale.ROOT, "train-teacher: test accuracy %.4f, %,d params, %s -> %s", r.accuracy(), r.params(),
-                    r.reused() ? "reused" : String.format(Locale.ROOT, "%.1f s", r.seconds()), layout.teacherModel());
+                    r.reused() ? "reused" : String.format(Locale.ROOT, "%.1f s", r.seconds()), model);
         }
     }
 

@@ -75,6 +75,12 @@ public final class KdConfig {
         public boolean flip = false;
         /** Training augmentation: random shifts of up to this many pixels; 0 = none. */
         public int shift = 0;
+        /**
+         * Seeds of further teachers trained like this one (saved under {@code OUTPUT/teacher/seed-S/}): with any, the
+         * soft-label job labels with the ensemble of this teacher and them ({@code soft_labels.ensemble}, after which
+         * come {@code soft_labels.ensemble_teachers}). Empty: one teacher.
+         */
+        public List<Long> ensembleSeeds = new ArrayList<>();
     }
 
     /** The soft-label store. */
@@ -237,6 +243,9 @@ public final class KdConfig {
         require(p, teacher.batchSize > 0, "teacher.batch_size", "must be > 0", teacher.batchSize);
         require(p, teacher.learningRate > 0, "teacher.learning_rate", "must be > 0", teacher.learningRate);
         require(p, teacher.shift >= 0, "teacher.shift", "must be >= 0 pixels", teacher.shift);
+        require(p, teacher.ensembleSeeds != null && !teacher.ensembleSeeds.contains(null) && !teacher.ensembleSeeds.contains(teacher.seed)
+                && Set.copyOf(teacher.ensembleSeeds).size() == teacher.ensembleSeeds.size(), "teacher.ensemble_seeds",
+                "must be distinct seeds other than teacher.seed (" + teacher.seed + ")", teacher.ensembleSeeds);
         require(p, softLabels.batchSize > 0, "soft_labels.batch_size", "must be > 0", softLabels.batchSize);
         require(p, softLabels.featureTaps != null, "soft_labels.feature_taps", "must be a list (may be empty)", null);
         requireFeatureEncoding(p, "soft_labels.feature_encoding", softLabels.featureEncoding);

@@ -9,6 +9,7 @@ package org.kdspark.jobs.pipeline;
  * OUTPUT/images-rejects/              inputs that could not be decoded, with the reason
  * OUTPUT/teacher/model.zip            DL4J teacher (provenance inside the zip and beside it)
  * OUTPUT/teacher/provenance.json
+ * OUTPUT/teacher/seed-S/model.zip     further ensemble teachers (teacher.ensemble_seeds), each with provenance.json
  * OUTPUT/soft-labels/                 soft-label store (Parquet) + _provenance.json
  * OUTPUT/students/NAME/model.zip      distilled or baseline student, with provenance.json and history.json
  * OUTPUT/students/NAME/model.onnx     the same student as verified ONNX (provenance in its metadata)
@@ -36,6 +37,15 @@ public record RunLayout(String root) {
 
     public String teacherModel() {
         return teacherDir() + "/model.zip";
+    }
+
+    /** The folder of the ensemble teacher trained with {@code seed} ({@code teacher.ensemble_seeds}). */
+    public String teacherMemberDir(long seed) {
+        return teacherDir() + "/seed-" + seed;
+    }
+
+    public String teacherMemberModel(long seed) {
+        return teacherMemberDir(seed) + "/model.zip";
     }
 
     public String softLabels() {

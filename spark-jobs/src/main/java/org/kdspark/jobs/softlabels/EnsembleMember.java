@@ -10,7 +10,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
 
 /**
- * One more teacher of an ensemble ({@code soft_labels.ensemble_teachers}): an ONNX classifier when the file ends in
+ * One more teacher of an ensemble ({@code teacher.ensemble_seeds}, {@code soft_labels.ensemble_teachers}): an ONNX classifier when the file ends in
  * {@code .onnx}, else any teacher file {@link ExternalTeacher} accepts (DL4J ComputationGraph or MultiLayerNetwork zip,
  * Keras HDF5), converted on the driver. It contributes logits only; it is checked against the image table on the
  * driver before any work, as the run's teacher is.
@@ -24,19 +24,24 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, Str
     static final String KEY = "soft_labels.ensemble_teachers";
 
     static EnsembleMember load(HadoopFiles files, String configured, InputSpec spec, int numClasses) {
+        return load(files, configured, KEY, spec, numClasses);
+    }
+
+    /** As {@link #load(HadoopFiles, String, InputSpec, int)}, naming config {@code key} in errors. */
+    static EnsembleMember load(HadoopFiles files, String configured, String key, InputSpec spec, int numClasses) {
         String uri = files.qualify(configured);
         if (!uri.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
-            ExternalTeacher t = ExternalTeacher.load(files, configured, KEY, spec, List.of(), numClasses);
+            ExternalTeacher t = ExternalTeacher.load(files, configured, key, spec, List.of(), numClasses);
             return new EnsembleMember(t.uri(), t.zip(), t.sha256(), false, t.kind());
         }
         if (!files.exists(uri)) {
-            throw new IllegalArgumentException(KEY + ": no model at " + uri);
+            throw new IllegalArgumentException(key + ": no model at " + uri);
         }
         EnsembleMember m = new EnsembleMember(uri, files.readBytes(uri), files.sha256(uri), true, "onnx");
         try {
             SoftLabelJob.checkOnnxTeacher(m.onnxTeacher(false), spec, List.of(), numClasses);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(KEY + ": " + uri + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(key + ": " + uri + ": " + e.getMessage(), e);
         }
         return m;
     }

@@ -142,6 +142,14 @@ public final class SoftLabelJob {
                         "source_shape", List.of((long) numClasses), "encoding", logitsEncoding.configName());
         // more teachers: each checked like the first before any work; the version is keyed by all of them and the mode
         List<EnsembleMember> extra = new java.util.ArrayList<>();
+        for (long seed : config.teacher.ensembleSeeds) {
+            String member = layout.teacherMemberModel(seed);
+            if (!files.exists(member)) {
+                throw new IllegalArgumentException("teacher.ensemble_seeds: no teacher trained with seed " + seed + " at " + member
+                        + ": run 'kd train-teacher' first");
+            }
+            extra.add(EnsembleMember.load(files, member, "teacher.ensemble_seeds", spec, numClasses));
+        }
         for (String uri : config.softLabels.ensembleTeachers) {
             extra.add(EnsembleMember.load(files, uri, spec, numClasses));
         }

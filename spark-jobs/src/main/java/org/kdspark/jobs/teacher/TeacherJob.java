@@ -1,5 +1,8 @@
 package org.kdspark.jobs.teacher;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -28,40 +31,78 @@ public final class TeacherJob {
 
     public static final String KIND = "teacher";
 
-    /** The teacher's figures. */
-    public record Result(double accuracy, double nll, double ece, long params, double seconds, boolean reused, String sha256) {
+    /**
+     * The teacher's figures; {@code members} are those of the further ensemble teachers ({@code teacher.ensemble_seeds},
+     * in order), empty for one teacher and for each member itself.
+     */
+    public record Result(double accuracy, double nll, double ece, long params, double seconds, boolean reused, String sha256,
+            List<Result> members) {
     }
 
     private TeacherJob() {
     }
 
+    /**
+     * Trains the teacher into {@code OUTPUT/teacher/} and each further ensemble teacher, the same config with one of
+     * {@code teacher.ensemble_seeds}, into {@code OUTPUT/teacher/seed-S/}; each is reused when already saved with the
+     * same config and image table.
+     */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
+        Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
+        Result teacher = train(spark, config, layout, layout.teacherDir(), images, "train-teacher");
+        List<Result> members = new ArrayList<>();
+        for (long seed : config.teacher.ensembleSeeds) {
+            KdConfig member = ConfigLoader.parse(ConfigLoader.toYaml(config), "teacher.ensemble_seeds");
+            member.teacher.seed = seed;
+            member.teacher.ensembleSeeds = List.of();
+            members.add(train(spark, member, layout, layout.teacherMemberDir(seed), images, "train-teacher (seed " + seed + ")"));
+        }
+        return new Result(teacher.accuracy(), teacher.nll(), teacher.ece(), teacher.params(), teacher.seconds(), teacher.reused(),
+                teacher.sha256(), List.copyOf(members));
+    }
+
+    /**
+     * The config hash a saved teacher is reused by: the teacher section, without the other ensemble seeds (adding a
+     * member must not retrain the teacher), and the dataset section.
+     */
+    static String configHash(KdConfig config) {
+        Map<String, Object> all = ConfigLoader.toMap(config);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> teacher = new LinkedHashMap<>((Map<String, Object>) all.get("teacher"));
+        teacher.remove("ensemble_seeds");
+        Map<String, Object> relevant = new LinkedHashMap<>();
+        relevant.put("teacher", teacher);
+        relevant.put("dataset", all.get("dataset"));
+        return ConfigHash.ofValue(relevant);
+    }
+
+    private static Result train(SparkSession spark, KdConfig config, RunLayout layout, String dir, Provenance images, String log) {
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        String hash = ConfigHash.of(config, "teacher", "dataset");
-        String sidecar = layout.teacherDir() + "/provenance.json";
-        if (files.exists(layout.teacherModel()) && files.exists(sidecar)) {
+        String model = dir + "/model.zip";
+        String hash = configHash(config);
+        String sidecar = dir + "/provenance.json";
+        if (files.exists(model) && files.exists(sidecar)) {
             Provenance existing = Provenance.fromJson(files.readString(sidecar));
             if (hash.equals(existing.details().get("config_hash")) && images.createdAt().equals(existing.inputs().get("images_created_at"))) {
-                System.out.println("train-teacher: reusing " + layout.teacherModel() + " (same teacher config, same image table)");
+                System.out.println(log + ": reusing " + model + " (same teacher config, same image table)");
                 Map<String, Object> d = existing.details();
                 return new Result(num(d.get("test_accuracy")), num(d.get("test_nll")), num(d.get("test_ece")),
-                        ((Number) d.get("params")).longValue(), num(d.get("train_seconds")), true, files.sha256(layout.teacherModel()));
+                        ((Number) d.get("params")).longValue(), num(d.get("train_seconds")), true, files.sha256(model), List.of());
             }
         }
         Dataset<Row> table = ImageTable.read(spark, layout.images());
         TableImages.Collected train = TableImages.collect(table, ImageTable.TRAIN);
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
-        int numClasses = ((java.util.List<?>) images.details().get("classes")).size();
+        int numClasses = ((List<?>) images.details().get("classes")).size();
         KdConfig.Teacher t = config.teacher;
         ComputationGraph teacher = Models.teacher(t, train.images().spec(), numClasses);
-        System.out.printf(Locale.ROOT, "train-teacher: %s (%,d params) on %,d images, %d epochs%n", t.architecture, teacher.numParams(),
+        System.out.printf(Locale.ROOT, "%s: %s (%,d params) on %,d images, %d epochs%n", log, t.architecture, teacher.numParams(),
                 train.images().count(), t.epochs);
-        Models.fitTeacher(teacher, train.images(), numClasses, t, "train-teacher");
+        Models.fitTeacher(teacher, train.images(), numClasses, t, log);
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         Evaluation.Scores scores = Evaluation.evaluate(teacher, test.images(), null);
-        System.out.printf(Locale.ROOT, "train-teacher: test accuracy %.4f after %.1f s%n", scores.accuracy(), trainSeconds);
+        System.out.printf(Locale.ROOT, "%s: test accuracy %.4f after %.1f s%n", log, scores.accuracy(), trainSeconds);
         Provenance provenance = Provenance.of(KIND, 1, "train-teacher")
                 .withEnvironment("spark", spark.version())
                 .withConfig(ConfigLoader.toMap(config))
@@ -78,10 +119,9 @@ public final class TeacherJob {
                 .withDetail("test_nll", scores.nll())
                 .withDetail("test_ece", scores.ece())
                 .withDetail("train_seconds", trainSeconds);
-        files.writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, provenance, false));
+        files.writeBytes(model, ModelFiles.toZip(teacher, provenance, false));
         files.writeStringAtomically(sidecar, provenance.toJson());
-        return new Result(scores.accuracy(), scores.nll(), scores.ece(), teacher.numParams(), trainSeconds, false,
-                files.sha256(layout.teacherModel()));
+        return new Result(scores.accuracy(), scores.nll(), scores.ece(), teacher.numParams(), trainSeconds, false, files.sha256(model), List.of());
     }
 
     private static double num(Object o) {

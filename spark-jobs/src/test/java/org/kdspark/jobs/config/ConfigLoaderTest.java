@@ -39,6 +39,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ensembleSeedsMustBeDistinctAndDifferFromTheTeachersOwn() {
+        assertEquals(List.of(43L, 44L), ConfigLoader.parse("teacher:\n  ensemble_seeds: [43, 44]\n", "x.yaml").teacher.ensembleSeeds);
+        for (String seeds : List.of("[42]", "[43, 43]")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.parse("teacher:\n  seed: 42\n  ensemble_seeds: " + seeds + "\n", "x.yaml"));
+            assertTrue(e.getMessage().contains("teacher.ensemble_seeds must be distinct seeds other than teacher.seed (42)"), e.getMessage());
+        }
+    }
+
+    @Test
     void outOfRangeValuesAreAllReportedWithAllowedValues() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("distill:\n  method: magic\n  alpha: 1.5\n", "x.yaml"));
