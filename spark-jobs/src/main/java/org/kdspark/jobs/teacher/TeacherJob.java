@@ -37,6 +37,10 @@ public final class TeacherJob {
      */
     public record Result(double accuracy, double nll, double ece, long params, double seconds, boolean reused, String sha256,
             List<Result> members) {
+
+        Result withMembers(List<Result> members) {
+            return new Result(accuracy, nll, ece, params, seconds, reused, sha256, List.copyOf(members));
+        }
     }
 
     private TeacherJob() {
@@ -57,8 +61,7 @@ public final class TeacherJob {
             member.teacher.ensembleSeeds = List.of();
             members.add(train(spark, member, layout, layout.teacherMemberDir(seed), images, "train-teacher (seed " + seed + ")"));
         }
-        return new Result(teacher.accuracy(), teacher.nll(), teacher.ece(), teacher.params(), teacher.seconds(), teacher.reused(),
-                teacher.sha256(), List.copyOf(members));
+        return teacher.withMembers(members);
     }
 
     /**
