@@ -170,7 +170,7 @@ public final class MethodsBench {
             md.append(String.format(Locale.ROOT, "The benchmark took %.0f min wall clock (%d training runs).%n%n", r.wallSeconds() / 60,
                     r.rows().stream().mapToInt(x -> x.accuracies().size()).sum()));
         }
-        md.append("The settings are the config's `distill` section; its header comment says how they were chosen. Regenerate with:\n\n```bash\n")
+        md.append("The settings are the config's `teacher` and `distill` sections; its header comment says how they were chosen. Regenerate with:\n\n```bash\n")
                 .append(command).append("\n```\n");
         return md.toString();
     }
