@@ -47,7 +47,7 @@ public final class OnnxTeacherBackend implements TeacherBackend {
     @Override
     public Outputs label(byte[] pixels, int count) {
         Supplier<byte[]> model = () -> OnnxAttentionOutputs.add(onnx.value(), taps.stream().filter(attentionTaps::contains).toList());
-        OnnxClassifier.Outputs out = OnnxTeacherCache.get(sha256, model, spec, logitsOutput, outputs, cuda).run(pixels, 0, count);
+        OnnxClassifier.Outputs out = OnnxTeacherCache.run(sha256, model, spec, logitsOutput, outputs, cuda, m -> m.run(pixels, 0, count));
         return new Outputs(out.count(), out.logits(), out.taps(), out.tapShapes());
     }
 

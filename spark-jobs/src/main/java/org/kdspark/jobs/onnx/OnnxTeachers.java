@@ -81,6 +81,19 @@ public final class OnnxTeachers {
             return Optional.of(new OnnxTeacher(bytes, files.sha256(uri), uri, null, cuda,
                     Map.of("backend", "onnx", "model", uri, "origin", "external ONNX file, not verified (no DL4J original)")));
         }
+        return exported(config, files, teacherUri, cacheDir, dl4jTeacher, teacherProvenance, taps, sample, sampleSource);
+    }
+
+    /**
+     * The verified ONNX export of the DL4J teacher at {@code teacherUri} (kept in and reused from {@code cacheDir}), or
+     * empty when it cannot be used and {@code soft_labels.backend} is {@code auto}: {@link #resolve}'s path for a run's
+     * own teachers, ensemble members included. Parameters as there; the caller has checked that the backend is not
+     * {@code dl4j}.
+     */
+    public static Optional<OnnxTeacher> exported(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri, String cacheDir,
+            Supplier<ComputationGraph> dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample,
+            String sampleSource) {
+        boolean cuda = config.onnxDevice.equals("cuda");
         String teacherSha = files.sha256(teacherUri);
         List<String> outputs = OnnxModelExport.withLogits(taps);
         Optional<OnnxTeacher> cached = cached(files, cacheDir, teacherUri, teacherSha, outputs, cuda);

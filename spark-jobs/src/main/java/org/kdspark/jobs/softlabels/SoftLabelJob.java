@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,6 +28,7 @@ import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.store.StoreWriter;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
@@ -110,10 +112,11 @@ public final class SoftLabelJob {
         Dl4jTeacher dl4j = external ? null : supplied ? new Dl4jTeacher(given.teacher().graph(), given.shapes())
                 : new Dl4jTeacher(zip, spec, taps, numClasses);
         // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
+        Supplier<LabeledImages> verifyOn = () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
+        String verifySource = "test split of " + layout.images();
         Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri,
                 external || supplied ? null : layout.teacherDir(), external ? null : dl4j::graph,
-                external ? null : ModelFiles.provenanceFromZip(zip), taps,
-                () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(), "test split of " + layout.images());
+                external ? null : ModelFiles.provenanceFromZip(zip), taps, verifyOn, verifySource);
         Map<String, List<Long>> shapes = onnx.isPresent() ? checkOnnxTeacher(onnx.get(), spec, taps, numClasses) : dl4j.shapes();
         // the identity of a supplied teacher is its file's hash, not that of its conversion: re-runs find their version
         String sha = external ? onnx.get().sha256() : supplied ? given.sha256() : files.sha256(teacherUri);
@@ -148,7 +151,9 @@ public final class SoftLabelJob {
                 throw new IllegalArgumentException("teacher.ensemble_seeds: no teacher trained with seed " + seed + " at " + member
                         + ": run 'kd train-teacher' first");
             }
-            extra.add(EnsembleMember.load(files, member, "teacher.ensemble_seeds", spec, numClasses));
+            // labelled like the run's teacher: through its verified ONNX export (kept beside it) unless the backend is dl4j
+            extra.add(EnsembleMember.load(files, member, "teacher.ensemble_seeds", spec, numClasses)
+                    .viaOnnx(config.softLabels, files, layout.teacherMemberDir(seed), verifyOn, verifySource));
         }
         for (String uri : config.softLabels.ensembleTeachers) {
             extra.add(EnsembleMember.load(files, uri, spec, numClasses));

@@ -34,7 +34,8 @@ import org.kdspark.kd.model.ModelFiles;
 
 /**
  * {@code teacher.ensemble_seeds} on a real Fashion-MNIST slice: each further teacher is trained once into its own folder,
- * adding one does not retrain the run's teacher, and the soft-label job labels with the ensemble of all of them.
+ * adding one does not retrain the run's teacher, and the soft-label job labels with the ensemble of all of them, each
+ * through its verified ONNX export ({@code soft_labels.backend: auto}).
  */
 class TeacherEnsembleTest {
 
@@ -44,7 +45,7 @@ class TeacherEnsembleTest {
     private static KdConfig config(String seeds) {
         return ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"),
                 List.of("output=" + dir.toUri(), "dataset.train_limit=600", "dataset.test_limit=200", "teacher.epochs=1",
-                        "teacher.ensemble_seeds=" + seeds, "soft_labels.feature_taps=[]"));
+                        "teacher.ensemble_seeds=" + seeds, "soft_labels.feature_taps=[]", "soft_labels.backend=auto"));
     }
 
     @Test
@@ -74,7 +75,11 @@ class TeacherEnsembleTest {
         assertEquals("mean_logits", store.provenance().details().get("ensemble"));
         List<?> teachers = (List<?>) store.provenance().details().get("teachers");
         assertEquals(2, teachers.size());
-        assertEquals(files.qualify(layout.teacherMemberModel(43)), ((Map<?, ?>) teachers.get(1)).get("model"));
+        Map<?, ?> labelledBy = (Map<?, ?>) teachers.get(1);
+        assertEquals(files.qualify(layout.teacherMemberModel(43)), labelledBy.get("model"));
+        assertEquals("onnx", labelledBy.get("backend"), "the member labels through ONNX Runtime like the run's teacher");
+        assertTrue(((Map<?, ?>) labelledBy.get("onnx_export")).containsKey("verified_max_abs_diff"), labelledBy.toString());
+        assertTrue(files.exists(layout.teacherMemberDir(43) + "/" + org.kdspark.jobs.onnx.OnnxTeachers.CACHED), "its export is kept beside it");
 
         // the store's test logits are the mean of the two teachers' own, and so is the accuracy the methods table reports
         Dataset<Row> images = ImageTable.read(spark, layout.images());
