@@ -3,6 +3,7 @@ package org.kdspark.jobs.softlabels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.kdspark.jobs.config.KdConfig;
@@ -12,13 +13,12 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.model.ModelFiles;
-import org.kdspark.kd.onnx.OnnxClassifier;
 
 /**
- * One more teacher of an ensemble ({@code teacher.ensemble_seeds}, {@code soft_labels.ensemble_teachers}): an ONNX classifier when the file ends in
- * {@code .onnx}, else any teacher file {@link ExternalTeacher} accepts (DL4J ComputationGraph or MultiLayerNetwork zip,
- * Keras HDF5), converted on the driver. It contributes logits only; it is checked against the image table on the
- * driver before any work, as the run's teacher is.
+ * One more teacher of an ensemble ({@code teacher.ensemble_seeds}, {@code soft_labels.ensemble_teachers}): an ONNX
+ * classifier when the file ends in {@code .onnx}, else any teacher file {@link ExternalTeacher} accepts (DL4J
+ * ComputationGraph or MultiLayerNetwork zip, Keras HDF5), converted on the driver. It contributes logits only; it is
+ * checked against the image table on the driver before any work, as the run's teacher is.
  *
  * @param bytes  what the executors load: the ONNX file (given, or a DL4J member's verified export), or the DL4J zip
  * @param sha256 the original file's SHA-256
@@ -64,10 +64,9 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, Str
         if (onnx || config.backend.equals("dl4j")) {
             return this;
         }
-        return OnnxTeachers.exported(config, files, uri, cacheDir, () -> ModelFiles.graphFromZip(bytes, false),
-                        ModelFiles.provenanceFromZip(bytes), List.of(), sample, sampleSource)
-                .map(t -> new EnsembleMember(uri, t.onnx(), sha256, true, kind, t.cuda(), t.details()))
-                .orElse(this);
+        Optional<OnnxTeachers.OnnxTeacher> exported = OnnxTeachers.exported(config, files, uri, cacheDir,
+                () -> ModelFiles.graphFromZip(bytes, false), ModelFiles.provenanceFromZip(bytes), List.of(), sample, sampleSource);
+        return exported.map(t -> new EnsembleMember(uri, t.onnx(), sha256, true, kind, t.cuda(), t.details())).orElse(this);
     }
 
     private OnnxTeachers.OnnxTeacher onnxTeacher(boolean cuda) {
@@ -77,7 +76,7 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, Str
     /** The member as the executors run it (its model broadcast once). */
     TeacherBackend backend(JavaSparkContext jsc, InputSpec spec) {
         if (onnx) {
-            return new OnnxTeacherBackend(jsc.broadcast(bytes), sha256, spec, export.isEmpty() ? null : OnnxClassifier.LOGITS, List.of(), cuda);
+            return new OnnxTeacherBackend(jsc.broadcast(bytes), sha256, spec, null, List.of(), cuda);
         }
         return new Dl4jTeacherBackend(jsc.broadcast(bytes), sha256, spec, List.of());
     }
