@@ -55,7 +55,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code ratio} is the soft-label job's ONNX images/s over the plain loop's: what Spark, Parquet and the row
  * handling cost. The ONNX jobs and the loop run {@value #REPEATS} times each, the loop's passes alternating with the
  * ONNX job's runs in the same JVM so that both meet the same moments of a shared machine; the figures are the
- * medians, with every run listed.
+ * medians, with every run listed. Before its timed runs each ONNX job runs {@value #WARMUP} times untimed (listed
+ * too), so that a warm job is compared with the warm loop.
  *
  * <p>The run directory is only read: the soft-label jobs write into a scratch directory holding a copy of the run's
  * image table and teacher.
@@ -71,6 +72,14 @@ public final class InferenceBench {
      * compiling), and a median of three then rested on the other two alone.
      */
     static final int REPEATS = 5;
+    /**
+     * Untimed runs of each ONNX job after the cold one. A JVM's first soft-label jobs share its two cores with the JIT
+     * compiler, which is still compiling Spark's planning and Parquet's writer code, reached a little further by each
+     * job: per-thread CPU times of 14 jobs in one JVM (thirteenth session) had the compiler threads at 1.28 core-seconds
+     * in the first warm job, 0.29-0.92 in the next five and 0.22-0.40 from the seventh on, against 6.2-6.9 in the
+     * tasks. The plain loop's few methods are compiled after its first batch.
+     */
+    static final int WARMUP = 5;
 
     private InferenceBench() {
     }
@@ -200,8 +209,9 @@ public final class InferenceBench {
      * One timed soft-label job ({@code dl4j}, {@code onnx} or {@code onnx-logits-only}) on a copy of the run's image
      * table and teacher under {@code scratch/soft-labels-VARIANT}; the store it writes stays there. An ONNX variant
      * runs first on a teacher without a kept export ({@code cold_*}: the job exports and verifies it), then
-     * {@value #REPEATS} times, each into a new store, reusing the export the first job kept, as every later job on that
-     * teacher does: the median of those runs is the headline.
+     * {@value #WARMUP} times untimed ({@code warmup_seconds_runs}) and {@value #REPEATS} times timed, each into a new
+     * store, reusing the export the first job kept, as every later job on that teacher does: the median of the timed
+     * runs is the headline.
      */
     static Map<String, Object> softLabelJob(SparkSession spark, KdConfig config, RunLayout run, Path scratch, String variant, double mflops,
             double roof, Runnable afterEachRun) {
@@ -227,6 +237,13 @@ public final class InferenceBench {
             j.put("cold_images_per_s", cold.rows() / cold.seconds());
             j.put("cold_phase_seconds", cold.phases());
             files.delete(layout.softLabels());
+            List<Double> warmup = new ArrayList<>();
+            for (int i = 0; i < WARMUP; i++) {
+                log("soft-label job, %s, warm-up run %d of %d...", variant, i + 1, WARMUP);
+                warmup.add(SoftLabelJob.run(spark, c, layout).seconds());
+                files.delete(layout.softLabels());
+            }
+            j.put("warmup_seconds_runs", warmup);
         }
         int repeats = backend.equals("onnx") ? REPEATS : 1;
         List<TaskTimes.Measured<SoftLabelJob.Result>> runs = new ArrayList<>();
