@@ -238,12 +238,17 @@ public final class InferenceBench {
             j.put("cold_phase_seconds", cold.phases());
             files.delete(layout.softLabels());
             List<Double> warmup = new ArrayList<>();
+            List<Double> warmupJit = new ArrayList<>();
             for (int i = 0; i < WARMUP; i++) {
                 log("soft-label job, %s, warm-up run %d of %d...", variant, i + 1, WARMUP);
+                double jit = TaskTimes.jitSeconds();
                 warmup.add(SoftLabelJob.run(spark, c, layout).seconds());
+                warmupJit.add(TaskTimes.jitSeconds() - jit);
                 files.delete(layout.softLabels());
             }
             j.put("warmup_seconds_runs", warmup);
+            // what the JIT compiler spent in each: it falls over a JVM's first jobs, the reason for the warm-up
+            j.put("warmup_jit_seconds_runs", warmupJit);
         }
         int repeats = backend.equals("onnx") ? REPEATS : 1;
         List<TaskTimes.Measured<SoftLabelJob.Result>> runs = new ArrayList<>();
@@ -263,6 +268,7 @@ public final class InferenceBench {
         j.put("rows", r.rows());
         j.put("seconds", r.seconds());
         j.put("seconds_runs", runs.stream().map(m -> m.result().seconds()).toList());
+        j.put("jit_seconds_runs", runs.stream().map(m -> m.taskTimes().get("jit_seconds")).toList());
         // the median run's tasks: how much of its wall-clock time the cores spent in them, and doing what
         j.put("task_times", bySeconds.get(bySeconds.size() / 2).taskTimes());
         double ips = r.rows() / r.seconds();
@@ -377,11 +383,12 @@ public final class InferenceBench {
         if (jobs.containsKey("onnx") && jobs.get("onnx").get("task_times") instanceof Map<?, ?> t) {
             sb.append(String.format(Locale.ROOT, "ONNX job, median run: its %d tasks held the cores %.0f%% of its wall-clock time "
                     + "(%.2f core-seconds idle: %.2f s of driver work before the first task and after the last, %.2f core-seconds between); "
-                    + "inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s%n",
+                    + "inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s, "
+                    + "%.2f s of it the JIT compiler's%n",
                     ((Number) t.get("tasks")).intValue(), 100 * (Double) t.get("busy_fraction"), (Double) t.get("idle_core_seconds"),
                     (Double) t.get("outside_tasks_seconds"), (Double) t.get("span_idle_core_seconds"), (Double) t.get("cpu_seconds"),
                     (Double) t.get("task_seconds"), (Double) t.get("deserialize_seconds"), (Double) t.get("gc_seconds"),
-                    (Double) t.get("jvm_cpu_seconds")));
+                    (Double) t.get("jvm_cpu_seconds"), t.get("jit_seconds") instanceof Double jit ? jit : Double.NaN));
         }
         return sb.toString();
     }

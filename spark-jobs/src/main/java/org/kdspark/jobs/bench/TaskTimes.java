@@ -1,6 +1,7 @@
 package org.kdspark.jobs.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +25,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * runs on them: one intra-op thread per task), the rest of {@code task_seconds} off the CPU: waiting, or runnable
  * while other threads had the cores. {@code jvm_cpu_seconds} is the CPU time of this whole JVM over the work (in local
  * mode the driver and the executors): what it used beyond the tasks' own went to other threads (the driver, the JIT
- * compiler, the garbage collector, Spark's own), and the cores' time beyond it was not used by this JVM at all.
+ * compiler, the garbage collector, Spark's own), and the cores' time beyond it was not used by this JVM at all;
+ * {@code jit_seconds} is the part the JIT compiler's threads spent compiling ({@link #jitSeconds}).
  */
 final class TaskTimes extends SparkListener {
 
@@ -54,15 +56,18 @@ final class TaskTimes extends SparkListener {
         sc.addSparkListener(times);
         T result;
         long jvmCpu;
+        double jit;
         try {
             sc.setJobGroup(group, group, false);
             long cpuBefore = jvmCpuNanos();
+            double jitBefore = jitSeconds();
             try {
                 result = work.get();
             } finally {
                 sc.clearJobGroup();
             }
             jvmCpu = jvmCpuNanos() - cpuBefore;
+            jit = jitSeconds() - jitBefore;
             // the bus delivers events on its own thread: every task end of the finished jobs is queued by now
             sc.listenerBus().waitUntilEmpty();
         } catch (TimeoutException e) {
@@ -72,7 +77,17 @@ final class TaskTimes extends SparkListener {
         }
         Map<String, Object> figures = times.figures(cores, seconds.applyAsDouble(result));
         figures.put("jvm_cpu_seconds", jvmCpu < 0 ? Double.NaN : jvmCpu / 1e9);
+        figures.put("jit_seconds", jit);
         return new Measured<>(result, figures);
+    }
+
+    /**
+     * Seconds this JVM's JIT compiler threads have spent compiling so far (summed over them), or NaN where the JVM
+     * does not say.
+     */
+    static double jitSeconds() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() / 1e3 : Double.NaN;
     }
 
     /** This JVM's CPU time so far, or -1 where the platform does not say. */
