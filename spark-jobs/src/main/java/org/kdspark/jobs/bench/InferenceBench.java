@@ -383,8 +383,8 @@ public final class InferenceBench {
         if (jobs.containsKey("onnx") && jobs.get("onnx").get("task_times") instanceof Map<?, ?> t) {
             sb.append(String.format(Locale.ROOT, "ONNX job, median run: its %d tasks held the cores %.0f%% of its wall-clock time "
                     + "(%.2f core-seconds idle: %.2f s of driver work before the first task and after the last, %.2f core-seconds between); "
-                    + "inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s, "
-                    + "%.2f s of it the JIT compiler's%n",
+                    + "inside them %.2f s of CPU in %.2f s, %.2f s deserialising tasks, %.2f s in GC; the JVM's CPU time over the job %.2f s; "
+                    + "the JIT compiler compiled for %.2f s%n",
                     ((Number) t.get("tasks")).intValue(), 100 * (Double) t.get("busy_fraction"), (Double) t.get("idle_core_seconds"),
                     (Double) t.get("outside_tasks_seconds"), (Double) t.get("span_idle_core_seconds"), (Double) t.get("cpu_seconds"),
                     (Double) t.get("task_seconds"), (Double) t.get("deserialize_seconds"), (Double) t.get("gc_seconds"),
