@@ -3,6 +3,8 @@ package org.kdspark.jobs.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -48,5 +50,10 @@ class TaskTimesTest {
         assertEquals((Double) t.get("idle_core_seconds"), 2 * outside + (Double) t.get("span_idle_core_seconds"), 1e-9);
         // the JVM's CPU time includes the tasks' own
         assertTrue((Double) t.get("jvm_cpu_seconds") >= (Double) t.get("cpu_seconds"), t.toString());
+        // the JIT compiler's compile time over the work: never negative, at most its threads' share of the wall clock
+        double jit = (Double) t.get("jit_seconds");
+        int compilerThreads = Integer.parseInt(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                .getVMOption("CICompilerCount").getValue());
+        assertTrue(jit >= 0 && jit <= compilerThreads * wallSeconds + 0.05, t.toString());
     }
 }
