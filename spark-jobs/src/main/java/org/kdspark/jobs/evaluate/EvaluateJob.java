@@ -48,19 +48,26 @@ public final class EvaluateJob {
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
         float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
 
-        // the teacher that labelled: one trained elsewhere (soft_labels.teacher_model), or the run's own
-        Provenance teacherProvenance;
-        ComputationGraph teacher;
+        // the teacher that labelled: an external ONNX file (soft_labels.teacher_onnx), one trained elsewhere
+        // (soft_labels.teacher_model), or the run's own; scored on the test images
+        Provenance teacherProvenance = null;
+        ComputationGraph teacher = null;
         if (config.softLabels.teacherModel != null) {
             String uri = files.qualify(config.softLabels.teacherModel);
-            teacherProvenance = null;
             teacher = TeacherModels.load(files.readBytes(uri), uri).graph();
-        } else {
+        } else if (config.softLabels.teacherOnnx == null) {
             byte[] teacherZip = files.readBytes(layout.teacherModel());
             teacherProvenance = ModelFiles.provenanceFromZip(teacherZip);
             teacher = ModelFiles.graphFromZip(teacherZip, false);
         }
-        Evaluation.Scores teacherScores = Evaluation.evaluate(teacher, test.images(), null);
+        // an ensemble's or an ONNX file's labels are not that model's outputs: the row then describes the soft labels the
+        // students learnt from, the store's test logits, and the parameters of every teacher that made them
+        List<?> members = store.provenance().details().get("teachers") instanceof List<?> l ? l : List.of();
+        String teacherSource = !members.isEmpty() ? "ensemble of " + members.size() + " teachers, " + store.provenance().details().get("ensemble")
+                : config.softLabels.teacherOnnx != null ? "ONNX file " + files.qualify(config.softLabels.teacherOnnx) : null;
+        Evaluation.Scores teacherScores = teacherSource == null ? Evaluation.evaluate(teacher, test.images(), null)
+                : Evaluation.score(teacherLogits, test.images().labels(), null);
+        long teacherParams = members.isEmpty() ? (teacher == null ? -1 : teacher.numParams()) : ensembleParams(files, members, teacher);
 
         Map<String, Report.Student> students = new LinkedHashMap<>();
         Map<String, Evaluation.Scores> studentScores = new LinkedHashMap<>();
@@ -82,13 +89,38 @@ public final class EvaluateJob {
         Map<String, Object> configMap = ConfigLoader.toMap(config);
         distill.putAll((Map<String, Object>) configMap.get("distill"));
         Report.Content content = new Report.Content(config.dataset.name, images.counts().getOrDefault("train", 0L),
-                images.counts().getOrDefault("test", 0L), teacherScores.accuracy(), teacher.numParams(),
+                images.counts().getOrDefault("test", 0L), teacherScores.accuracy(), teacherParams,
                 teacherProvenance == null ? Double.NaN : num(teacherProvenance.details().get("train_seconds")), teacherReused,
-                teacherScores.nll(), teacherScores.ece(), store.entry().rows(), store.entry().bytesPerRow(),
+                teacherScores.nll(), teacherScores.ece(), teacherSource, store.entry().rows(), store.entry().bytesPerRow(),
                 store.entry().seconds(), students, distill, totalSeconds, BuildInfo.code(), plots.figures(), plots.error());
         files.writeStringAtomically(layout.reportJson(), Report.json(content));
         files.writeStringAtomically(layout.reportMarkdown(), Report.markdown(content));
         return content;
+    }
+
+    /**
+     * The parameters of an ensemble's teachers, as the store's provenance lists them ({@code details.teachers}, the run's
+     * teacher first, {@code first} when it was loaded here); -1 when one of them is an ONNX file, whose parameters are
+     * not counted.
+     */
+    static long ensembleParams(HadoopFiles files, List<?> members, ComputationGraph first) {
+        long params = 0;
+        for (int i = 0; i < members.size(); i++) {
+            Map<?, ?> m = (Map<?, ?>) members.get(i);
+            if (i == 0) {
+                // the run's teacher, or soft_labels.teacher_onnx (not loaded)
+                if (first == null) {
+                    return -1;
+                }
+                params += first.numParams();
+            } else if ("onnx".equals(m.get("kind"))) {
+                return -1;
+            } else {
+                String uri = String.valueOf(m.get("model"));
+                params += TeacherModels.load(files.readBytes(uri), uri).graph().numParams();
+            }
+        }
+        return params;
     }
 
     /**

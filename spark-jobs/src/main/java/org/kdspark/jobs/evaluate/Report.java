@@ -24,9 +24,16 @@ public final class Report {
     public record Figure(String path, String title, int width, int height) {
     }
 
-    /** Everything the report states. */
+    /**
+     * Everything the report states.
+     *
+     * @param teacherParams -1 when not known (an ONNX teacher among those that labelled)
+     * @param teacherSource null when the teacher row is the run's teacher (or {@code soft_labels.teacher_model}) scored
+     *                      on the test images; otherwise what labelled instead (an ensemble, {@code soft_labels.teacher_onnx}),
+     *                      scored from the store's test logits, which the students learnt from
+     */
     public record Content(String dataset, long train, long test, double teacherAccuracy, long teacherParams, double teacherSeconds,
-            boolean teacherReused, double teacherNll, double teacherEce, long softLabelRows, double softLabelBytesPerRow,
+            boolean teacherReused, double teacherNll, double teacherEce, String teacherSource, long softLabelRows, double softLabelBytesPerRow,
             double softLabelSeconds, Map<String, Student> students, Map<String, Object> distill, double totalSeconds,
             Map<String, String> code, List<Figure> plots, String plotsError) {
 
@@ -41,8 +48,12 @@ public final class Report {
     public static Map<String, Object> toMap(Content c) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("dataset", map("name", c.dataset(), "train", c.train(), "test", c.test()));
-        root.put("teacher", map("accuracy", c.teacherAccuracy(), "params", c.teacherParams(), "seconds", c.teacherSeconds(),
-                "reused", c.teacherReused(), "nll", c.teacherNll(), "ece", c.teacherEce()));
+        Map<String, Object> teacher = map("accuracy", c.teacherAccuracy(), "params", c.teacherParams(), "seconds", c.teacherSeconds(),
+                "reused", c.teacherReused(), "nll", c.teacherNll(), "ece", c.teacherEce());
+        if (c.teacherSource() != null) {
+            teacher.put("source", c.teacherSource());
+        }
+        root.put("teacher", teacher);
         root.put("soft_labels", map("rows", c.softLabelRows(), "bytes_per_row", c.softLabelBytesPerRow(), "seconds", c.softLabelSeconds()));
         Map<String, Object> students = new LinkedHashMap<>();
         for (Map.Entry<String, Student> e : c.students().entrySet()) {
@@ -84,7 +95,9 @@ public final class Report {
                 c.train(), c.test(), c.totalSeconds() / 60, c.code().getOrDefault("version", "?") + " " + c.code().getOrDefault("commit", "")));
         md.append("| model | method | test accuracy | params | train time | ECE | NLL | agreement with teacher |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
-        md.append(String.format(Locale.ROOT, "| teacher | - | %.2f%% | %,d | %s | %.4f | %.4f | - |%n", 100 * c.teacherAccuracy(), c.teacherParams(),
+        md.append(String.format(Locale.ROOT, "| teacher%s | - | %.2f%% | %s | %s | %.4f | %.4f | - |%n",
+                c.teacherSource() == null ? "" : " (" + c.teacherSource() + ")", 100 * c.teacherAccuracy(),
+                c.teacherParams() < 0 ? "-" : String.format(Locale.ROOT, "%,d", c.teacherParams()),
                 c.teacherReused() ? "reused" : minutes(c.teacherSeconds()), c.teacherEce(), c.teacherNll()));
         for (Student s : c.students().values()) {
             md.append(String.format(Locale.ROOT, "| %s student | %s | %.2f%% | %,d | %s | %.4f | %.4f | %.2f%% |%n", s.name(), s.method(),
@@ -95,8 +108,8 @@ public final class Report {
         if (base != null && kd != null) {
             double gain = 100 * (kd.accuracy() - base.accuracy());
             md.append(String.format(Locale.ROOT, "%nKnowledge distillation changed the student's test accuracy by %+.2f points "
-                    + "(same architecture, seed, data order and epochs), with %.1fx fewer parameters than the teacher.%n",
-                    gain, c.teacherParams() / (double) Math.max(1, kd.params())));
+                    + "(same architecture, seed, data order and epochs)%s.%n", gain, c.teacherParams() < 0 ? ""
+                    : String.format(Locale.ROOT, ", with %.1fx fewer parameters than the teacher", c.teacherParams() / (double) Math.max(1, kd.params()))));
         }
         md.append(String.format(Locale.ROOT, "%nSoft-label store: %,d rows, %.0f bytes per row, written in %.1f s.%n",
                 c.softLabelRows(), c.softLabelBytesPerRow(), c.softLabelSeconds()));

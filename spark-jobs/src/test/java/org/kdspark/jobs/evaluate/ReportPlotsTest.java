@@ -129,7 +129,7 @@ class ReportPlotsTest {
     private static Report.Content content(EvaluateJob.PlotsWritten plots) {
         Map<String, Report.Student> students = new LinkedHashMap<>();
         students.put("kd", new Report.Student("kd", "kd", 0.85, 1000, 60, 50, 900, 0.4, 0.02, 0.9, 0.1, 0.95, 0.4));
-        return new Report.Content("generated", N, N, 0.9, 10_000, 100, false, 0.3, 0.01, 2 * N, 100, 5, students, Map.of(), 300,
+        return new Report.Content("generated", N, N, 0.9, 10_000, 100, false, 0.3, 0.01, null, 2 * N, 100, 5, students, Map.of(), 300,
                 Map.of("version", "test"), plots.figures(), plots.error());
     }
 

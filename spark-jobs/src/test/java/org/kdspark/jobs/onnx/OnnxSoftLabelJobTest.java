@@ -17,8 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.bench.MethodsBench;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.evaluate.EvaluateJob;
+import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.models.Models;
 import org.kdspark.jobs.pipeline.RunLayout;
@@ -78,6 +81,14 @@ class OnnxSoftLabelJobTest {
         assertEquals(new HadoopFiles(spark.sparkContext().hadoopConfiguration()).sha256(exported.toUri().toString()),
                 p.inputs().get("teacher_sha256"));
         assertEquals("onnx", ((Map<?, ?>) p.details().get("teacher_backend")).get("backend"));
+        // the report's teacher row is the ONNX file that labelled, scored from the store's test logits; its size is not counted
+        Report.Content report = EvaluateJob.run(spark, configWith("soft_labels.backend=onnx", "soft_labels.teacher_onnx=" + exported), layout, 0, true);
+        String onnxUri = new HadoopFiles(spark.sparkContext().hadoopConfiguration()).qualify(exported.toString());
+        assertEquals("ONNX file " + onnxUri, report.teacherSource());
+        assertEquals(-1, report.teacherParams());
+        assertEquals(MethodsBench.softLabelAccuracy(spark, layout), report.teacherAccuracy(), 1e-12);
+        assertTrue(Report.markdown(report).contains("| teacher (ONNX file " + onnxUri + ") | - | "
+                + String.format(java.util.Locale.ROOT, "%.2f%%", 100 * report.teacherAccuracy()) + " | - | reused |"), Report.markdown(report));
 
         Map<String, Row> auto = label("soft_labels.backend=auto");
         assertEquals(100, ((Number) ((Map<?, ?>) SoftLabelStore.open(spark, layout.softLabels()).provenance().details()
@@ -99,11 +110,15 @@ class OnnxSoftLabelJobTest {
         assertTrue(e.getMessage().contains("soft_labels.onnx_device"), e.getMessage());
     }
 
-    private Map<String, Row> label(String... overrides) {
+    private static KdConfig configWith(String... overrides) {
         List<String> all = new java.util.ArrayList<>(List.of("dataset.train_limit=400", "dataset.test_limit=100", "dataset.partitions=4",
                 "soft_labels.batch_size=64", "soft_labels.feature_taps=[block2]"));
         all.addAll(List.of(overrides));
-        KdConfig withOverrides = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist.yaml"), all);
+        return ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist.yaml"), all);
+    }
+
+    private Map<String, Row> label(String... overrides) {
+        KdConfig withOverrides = configWith(overrides);
         // the store is incremental: a second backend for the same teacher would find nothing left to label
         new HadoopFiles(spark.sparkContext().hadoopConfiguration()).delete(layout.softLabels());
         SoftLabelJob.Result r = SoftLabelJob.run(spark, withOverrides, layout);

@@ -19,6 +19,8 @@ import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.bench.MethodsBench;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.evaluate.EvaluateJob;
+import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.ingest.IngestJob;
 import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
@@ -104,6 +106,13 @@ class TeacherEnsembleTest {
             }
         }
         assertEquals(Metrics.accuracy(mean, testImages.labels()), MethodsBench.softLabelAccuracy(spark, layout), 1e-12);
+
+        // the report's teacher row is the ensemble the students learn from: its accuracy, and both teachers' parameters
+        Report.Content report = EvaluateJob.run(spark, ensemble, layout, 0, true);
+        assertEquals(MethodsBench.softLabelAccuracy(spark, layout), report.teacherAccuracy(), 1e-12);
+        assertEquals(first.numParams() + second.numParams(), report.teacherParams());
+        assertEquals("ensemble of 2 teachers, mean_logits", report.teacherSource());
+        assertTrue(Report.markdown(report).contains("| teacher (ensemble of 2 teachers, mean_logits) |"), Report.markdown(report));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, config("[43, 44]"), layout));
         assertTrue(e.getMessage().contains("teacher.ensemble_seeds: no teacher trained with seed 44")
