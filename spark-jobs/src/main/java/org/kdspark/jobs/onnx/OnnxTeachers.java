@@ -47,6 +47,13 @@ public final class OnnxTeachers {
             Map<String, Object> details) {
     }
 
+    /**
+     * A DL4J teacher that may be exported: its file, that file's SHA-256 (the kept export's key), and its graph and
+     * provenance, read from the file only when an export is made (a job reusing the kept export needs neither).
+     */
+    public record Dl4jOriginal(String uri, String sha256, Supplier<ComputationGraph> graph, Supplier<Provenance> provenance) {
+    }
+
     /** The verified export kept in the teacher's directory. */
     public static final String CACHED = "labelling.onnx";
 
@@ -56,13 +63,12 @@ public final class OnnxTeachers {
     /**
      * The ONNX teacher for {@code config}, or empty when the job labels with DL4J.
      *
-     * @param teacherUri the run's DL4J teacher zip ({@code dl4jTeacher} is read from it); unused with teacher_onnx
-     * @param dl4jTeacher the DL4J teacher, asked for only when an export is to be made (not with a kept export)
-     * @param cacheDir   where the verified export is kept and looked for (the run's teacher directory), or null
-     * @param sample     test images to verify an export on (fetched only when an export is made)
+     * @param teacher  the run's DL4J teacher; unused with teacher_onnx (null there)
+     * @param cacheDir where the verified export is kept and looked for (the run's teacher directory), or null
+     * @param sample   test images to verify an export on (fetched only when an export is made)
      */
-    public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri, String cacheDir,
-            Supplier<ComputationGraph> dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
+    public static Optional<OnnxTeacher> resolve(KdConfig.SoftLabels config, HadoopFiles files, Dl4jOriginal teacher, String cacheDir,
+            List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
         if (config.backend.equals("dl4j")) {
             return Optional.empty();
         }
@@ -81,28 +87,27 @@ public final class OnnxTeachers {
             return Optional.of(new OnnxTeacher(bytes, files.sha256(uri), uri, null, cuda,
                     Map.of("backend", "onnx", "model", uri, "origin", "external ONNX file, not verified (no DL4J original)")));
         }
-        return exported(config, files, teacherUri, cacheDir, dl4jTeacher, teacherProvenance, taps, sample, sampleSource);
+        return exported(config, files, teacher, cacheDir, taps, sample, sampleSource);
     }
 
     /**
-     * The verified ONNX export of the DL4J teacher at {@code teacherUri} (kept in and reused from {@code cacheDir}), or
-     * empty when it cannot be used and {@code soft_labels.backend} is {@code auto}: {@link #resolve}'s path for a run's
-     * own teachers, ensemble members included. Parameters as there; the caller has checked that the backend is not
-     * {@code dl4j}.
+     * The verified ONNX export of the DL4J {@code teacher} (kept in and reused from {@code cacheDir}), or empty when it
+     * cannot be used and {@code soft_labels.backend} is {@code auto}: {@link #resolve}'s path for a run's own teachers,
+     * ensemble members included. Parameters as there; the caller has checked that the backend is not {@code dl4j}.
      */
-    public static Optional<OnnxTeacher> exported(KdConfig.SoftLabels config, HadoopFiles files, String teacherUri, String cacheDir,
-            Supplier<ComputationGraph> dl4jTeacher, Provenance teacherProvenance, List<String> taps, Supplier<LabeledImages> sample,
-            String sampleSource) {
+    public static Optional<OnnxTeacher> exported(KdConfig.SoftLabels config, HadoopFiles files, Dl4jOriginal teacher, String cacheDir,
+            List<String> taps, Supplier<LabeledImages> sample, String sampleSource) {
         boolean cuda = config.onnxDevice.equals("cuda");
-        String teacherSha = files.sha256(teacherUri);
+        String teacherUri = teacher.uri();
+        String teacherSha = teacher.sha256();
         List<String> outputs = OnnxModelExport.withLogits(taps);
         Optional<OnnxTeacher> cached = cached(files, cacheDir, teacherUri, teacherSha, outputs, cuda);
         if (cached.isPresent()) {
             return cached;
         }
-        ComputationGraph graph = dl4jTeacher.get();
+        ComputationGraph graph = teacher.graph().get();
         try {
-            VerifiedOnnxExport.Result r = OnnxModelExport.export(graph, teacherUri, teacherSha, teacherProvenance, outputs, sample.get(),
+            VerifiedOnnxExport.Result r = OnnxModelExport.export(graph, teacherUri, teacherSha, teacher.provenance().get(), outputs, sample.get(),
                     sampleSource);
             Map<String, Object> details = Map.of("backend", "onnx", "model", "ONNX export of " + teacherUri, "onnx_sha256", r.sha256(),
                     "verified_images", r.verification().batchSize(), "verified_max_abs_diff", r.verification().maxAbsDiff());

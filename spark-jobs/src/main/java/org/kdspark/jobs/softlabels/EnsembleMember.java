@@ -64,8 +64,8 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, Str
         if (onnx || config.backend.equals("dl4j")) {
             return this;
         }
-        Optional<OnnxTeachers.OnnxTeacher> exported = OnnxTeachers.exported(config, files, uri, cacheDir,
-                () -> ModelFiles.graphFromZip(bytes, false), ModelFiles.provenanceFromZip(bytes), List.of(), sample, sampleSource);
+        Optional<OnnxTeachers.OnnxTeacher> exported = OnnxTeachers.exported(config, files, new OnnxTeachers.Dl4jOriginal(uri, sha256,
+                () -> ModelFiles.graphFromZip(bytes, false), () -> ModelFiles.provenanceFromZip(bytes)), cacheDir, List.of(), sample, sampleSource);
         return exported.map(t -> new EnsembleMember(uri, t.onnx(), sha256, true, kind, t.cuda(), t.details())).orElse(this);
     }
 

@@ -33,6 +33,7 @@ import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.onnx.OnnxClassifier;
+import org.kdspark.kd.onnx.VerifiedOnnxExport;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -114,12 +115,13 @@ public final class SoftLabelJob {
         // soft_labels.backend: the teacher's verified ONNX export, an external ONNX file, or DL4J
         Supplier<LabeledImages> verifyOn = () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
         String verifySource = "test split of " + layout.images();
-        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files, teacherUri,
-                external || supplied ? null : layout.teacherDir(), external ? null : dl4j::graph,
-                external ? null : ModelFiles.provenanceFromZip(zip), taps, verifyOn, verifySource);
-        Map<String, List<Long>> shapes = onnx.isPresent() ? checkOnnxTeacher(onnx.get(), spec, taps, numClasses) : dl4j.shapes();
         // the identity of a supplied teacher is its file's hash, not that of its conversion: re-runs find their version
-        String sha = external ? onnx.get().sha256() : supplied ? given.sha256() : files.sha256(teacherUri);
+        String dl4jSha = external ? null : supplied ? given.sha256() : VerifiedOnnxExport.sha256(zip);
+        Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files,
+                external ? null : new OnnxTeachers.Dl4jOriginal(teacherUri, dl4jSha, dl4j::graph, () -> ModelFiles.provenanceFromZip(zip)),
+                external || supplied ? null : layout.teacherDir(), taps, verifyOn, verifySource);
+        Map<String, List<Long>> shapes = onnx.isPresent() ? checkOnnxTeacher(onnx.get(), spec, taps, numClasses) : dl4j.shapes();
+        String sha = external ? onnx.get().sha256() : dl4jSha;
         Map<String, Object> teacherDetails = onnx.isPresent() ? onnx.get().details()
                 : supplied ? given.details() : Map.of("backend", "dl4j");
         Map<String, Object> features = new LinkedHashMap<>();

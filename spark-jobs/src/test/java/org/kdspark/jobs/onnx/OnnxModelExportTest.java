@@ -158,10 +158,10 @@ class OnnxModelExportTest {
         odd.init();
         KdConfig.SoftLabels s = new KdConfig.SoftLabels();
         s.backend = "auto";
-        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> odd, null, List.of(), () -> test, "test split"));
+        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, original(() -> odd), null, List.of(), () -> test, "test split"));
         s.backend = "onnx";
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> odd, null, List.of(), () -> test, "test split"));
+                () -> OnnxTeachers.resolve(s, files, original(() -> odd), null, List.of(), () -> test, "test split"));
         assertTrue(e.getMessage().contains("'up'") && e.getMessage().contains("Upsampling2D") && e.getMessage().contains("auto"),
                 e.getMessage());
     }
@@ -182,28 +182,40 @@ class OnnxModelExportTest {
             loads.incrementAndGet();
             return teacher;
         };
-        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of("block2"), sample,
+        java.util.concurrent.atomic.AtomicInteger provenances = new java.util.concurrent.atomic.AtomicInteger();
+        OnnxTeachers.Dl4jOriginal counted = new OnnxTeachers.Dl4jOriginal(layout.teacherModel(), files.sha256(layout.teacherModel()), dl4j,
+                () -> {
+                    provenances.incrementAndGet();
+                    return null;
+                });
+        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, counted, cacheUri, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertTrue(Files.exists(cache.resolve(OnnxTeachers.CACHED)) && Files.exists(cache.resolve(OnnxTeachers.CACHED + ".json")));
-        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of("block2"), sample,
+        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, counted, cacheUri, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertEquals(1, samples.get(), "the second job neither exports nor verifies");
         assertEquals(1, loads.get(), "the second job does not load the DL4J teacher");
+        assertEquals(1, provenances.get(), "nor read its provenance");
         assertEquals(first.sha256(), again.sha256());
         assertEquals(first.details().get("verified_max_abs_diff"), again.details().get("verified_max_abs_diff"));
         assertTrue(again.details().get("reused").toString().endsWith(OnnxTeachers.CACHED), again.details().toString());
 
         // other taps, or a kept file that is not the one the sidecar describes: exported again
-        OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of(), sample, "test split").orElseThrow();
+        OnnxTeachers.resolve(s, files, original(dl4j), cacheUri, List.of(), sample, "test split").orElseThrow();
         assertEquals(2, samples.get());
         Files.write(cache.resolve(OnnxTeachers.CACHED), new byte[] {1, 2, 3});
-        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, layout.teacherModel(), cacheUri, dl4j, null, List.of(), sample,
+        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, original(dl4j), cacheUri, List.of(), sample,
                 "test split").orElseThrow();
         assertEquals(3, samples.get());
         assertTrue(!redone.details().containsKey("reused"));
     }
 
+    /** The test's teacher file, its graph given by {@code graph}; the provenance of an export is none. */
+    private OnnxTeachers.Dl4jOriginal original(java.util.function.Supplier<ComputationGraph> graph) {
+        return new OnnxTeachers.Dl4jOriginal(layout.teacherModel(), files.sha256(layout.teacherModel()), graph, () -> null);
+    }
+
     private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
-        return OnnxTeachers.resolve(s, files, layout.teacherModel(), null, () -> teacher, null, List.of("block2"), () -> test, "test split");
+        return OnnxTeachers.resolve(s, files, original(() -> teacher), null, List.of("block2"), () -> test, "test split");
     }
 }
