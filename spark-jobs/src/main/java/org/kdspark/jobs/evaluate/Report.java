@@ -161,7 +161,11 @@ public final class Report {
         return "";
     }
 
+    /** A duration as the report prints it; "-" when not known (a teacher that was not trained by this run). */
     private static String minutes(double seconds) {
+        if (Double.isNaN(seconds)) {
+            return "-";
+        }
         return seconds >= 60 ? String.format(Locale.ROOT, "%.1f min", seconds / 60) : String.format(Locale.ROOT, "%.0f s", seconds);
     }
 
