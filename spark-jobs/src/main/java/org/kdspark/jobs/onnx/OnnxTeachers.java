@@ -84,7 +84,7 @@ public final class OnnxTeachers {
                 throw new IllegalArgumentException("soft_labels.teacher_onnx: no file at " + uri);
             }
             byte[] bytes = files.readBytes(uri);
-            return Optional.of(new OnnxTeacher(bytes, files.sha256(uri), uri, null, cuda,
+            return Optional.of(new OnnxTeacher(bytes, VerifiedOnnxExport.sha256(bytes), uri, null, cuda,
                     Map.of("backend", "onnx", "model", uri, "origin", "external ONNX file, not verified (no DL4J original)")));
         }
         return exported(config, files, teacher, cacheDir, taps, sample, sampleSource);

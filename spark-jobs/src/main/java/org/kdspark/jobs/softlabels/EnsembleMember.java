@@ -13,6 +13,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.onnx.VerifiedOnnxExport;
 
 /**
  * One more teacher of an ensemble ({@code teacher.ensemble_seeds}, {@code soft_labels.ensemble_teachers}): an ONNX
@@ -45,7 +46,8 @@ record EnsembleMember(String uri, byte[] bytes, String sha256, boolean onnx, Str
         if (!files.exists(uri)) {
             throw new IllegalArgumentException(key + ": no model at " + uri);
         }
-        EnsembleMember m = new EnsembleMember(uri, files.readBytes(uri), files.sha256(uri), true, "onnx", false, Map.of());
+        byte[] bytes = files.readBytes(uri);
+        EnsembleMember m = new EnsembleMember(uri, bytes, VerifiedOnnxExport.sha256(bytes), true, "onnx", false, Map.of());
         try {
             SoftLabelJob.checkOnnxTeacher(m.onnxTeacher(false), spec, List.of(), numClasses);
         } catch (IllegalArgumentException e) {

@@ -33,7 +33,6 @@ import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.onnx.OnnxClassifier;
-import org.kdspark.kd.onnx.VerifiedOnnxExport;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -116,7 +115,7 @@ public final class SoftLabelJob {
         Supplier<LabeledImages> verifyOn = () -> TableImages.collect(table, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
         String verifySource = "test split of " + layout.images();
         // the identity of a supplied teacher is its file's hash, not that of its conversion: re-runs find their version
-        String dl4jSha = external ? null : supplied ? given.sha256() : VerifiedOnnxExport.sha256(zip);
+        String dl4jSha = external ? null : supplied ? given.sha256() : TeacherModels.sha256(zip);
         Optional<OnnxTeachers.OnnxTeacher> onnx = OnnxTeachers.resolve(config.softLabels, files,
                 external ? null : new OnnxTeachers.Dl4jOriginal(teacherUri, dl4jSha, dl4j::graph, () -> ModelFiles.provenanceFromZip(zip)),
                 external || supplied ? null : layout.teacherDir(), taps, verifyOn, verifySource);

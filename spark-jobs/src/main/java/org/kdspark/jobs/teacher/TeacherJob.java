@@ -20,6 +20,7 @@ import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.model.TeacherModels;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -122,9 +123,10 @@ public final class TeacherJob {
                 .withDetail("test_nll", scores.nll())
                 .withDetail("test_ece", scores.ece())
                 .withDetail("train_seconds", trainSeconds);
-        files.writeBytes(model, ModelFiles.toZip(teacher, provenance, false));
+        byte[] zip = ModelFiles.toZip(teacher, provenance, false);
+        files.writeBytes(model, zip);
         files.writeStringAtomically(sidecar, provenance.toJson());
-        return new Result(scores.accuracy(), scores.nll(), scores.ece(), teacher.numParams(), trainSeconds, false, files.sha256(model), List.of());
+        return new Result(scores.accuracy(), scores.nll(), scores.ece(), teacher.numParams(), trainSeconds, false, TeacherModels.sha256(zip), List.of());
     }
 
     private static double num(Object o) {
