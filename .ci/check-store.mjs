@@ -15,7 +15,7 @@ if (manifest.kind !== 'soft-label-store' || manifest.schema_version !== 2) {
 const batches = manifest.versions[manifest.current].batches;
 const newest = JSON.parse(readFileSync(`${run}/soft-labels/${manifest.current}/${batches[batches.length - 1].name}/_provenance.json`, 'utf8'));
 const logits = newest.details.logits ?? { column: 'logits', encoding: 'array<float>' };
-// a topk:K[:float16] store (soft_labels.logits_encoding): read from the README's cell layout, not from the project's
+// a topk:K[:float16] store (soft_labels.logits_encoding): read from the cell layout of docs/store.md, not from the project's
 // decoder: K+1 values (float32, or float16), then K class indices, uint16 little-endian (int32 above 65,536 classes),
 // largest first, so the arg-max is the first index
 const topk = /^topk:(\d+)(?::(float16|float32))?$/.exec(logits.encoding);

@@ -9,7 +9,7 @@ package org.nd4j.nativeblas;
  * fails, so DL4J never uses oneDNN for convolution, batch norm and pooling, even with an {@code -onednn}
  * nd4j-native build, and falls back to its Java im2col path (measured 2.2-2.5x slower for training our teacher).
  * This class answers that lookup with the real flag. It is only consulted on the CPU backend and only when
- * helpers are enabled (see {@link org.kdspark.kd.train.NativeHelpers}); it does nothing otherwise.
+ * helpers are enabled (see {@link org.kdspark.kd.model.NativeHelpers}); it does nothing otherwise.
  */
 public final class Nd4jCpu {
 

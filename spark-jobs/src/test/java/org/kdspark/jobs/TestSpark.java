@@ -1,6 +1,7 @@
 package org.kdspark.jobs;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.spark.Sessions;
@@ -15,11 +16,9 @@ public final class TestSpark {
 
     public static synchronized SparkSession session() {
         if (session == null) {
-            KdConfig.Spark config = new KdConfig.Spark();
             // local[2,2]: a failed task is retried once, as on a cluster (the retry test relies on it)
-            config.master = "local[2,2]";
-            config.conf.put("spark.sql.shuffle.partitions", "4");
-            config.conf.put("spark.ui.showConsoleProgress", "false");
+            KdConfig.Spark config = new KdConfig.Spark("local[2,2]", "kd",
+                    Map.of("spark.sql.shuffle.partitions", "4", "spark.ui.showConsoleProgress", "false"));
             session = Sessions.start(config, "tests");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
         }

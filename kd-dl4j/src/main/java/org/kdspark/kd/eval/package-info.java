@@ -1,2 +1,2 @@
-/** Evaluation metrics from logits: accuracy, NLL, calibration, agreement with the teacher. */
+/** Evaluation of a network on labelled images, and metrics from logits: accuracy, NLL, calibration, agreement with the teacher. */
 package org.kdspark.kd.eval;

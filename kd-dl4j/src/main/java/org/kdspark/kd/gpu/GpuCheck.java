@@ -82,15 +82,15 @@ public final class GpuCheck {
         if (!cudaBackendPresent() || disabled()) {
             return;
         }
-        NvidiaSmi.Probe probe = NvidiaSmi.query(System.getProperty(NVIDIA_SMI_PROPERTY, "nvidia-smi"));
-        Outcome outcome = evaluate(where, probe, addresses, System.getenv("CUDA_VISIBLE_DEVICES"),
+        NvidiaSmi.GpuList gpus = NvidiaSmi.query(System.getProperty(NVIDIA_SMI_PROPERTY, "nvidia-smi"));
+        Outcome outcome = evaluate(where, gpus, addresses, System.getenv("CUDA_VISIBLE_DEVICES"),
                 Files.exists(Path.of("/dev/nvidiactl")));
         outcome.warnings().forEach(w -> LOG.warn("{}", w));
         if (outcome.refusal() != null) {
             throw new UnsupportedGpuException(outcome.refusal());
         }
         if (outcome.warnings().isEmpty()) {
-            LOG.info("{}: GPUs {} are supported by nd4j-cuda-11.6", where, probe.gpus());
+            LOG.info("{}: GPUs {} are supported by nd4j-cuda-11.6", where, gpus.gpus());
         }
     }
 
@@ -100,24 +100,24 @@ public final class GpuCheck {
      * @param visibleDevices      the value of {@code CUDA_VISIBLE_DEVICES}, or null
      * @param nvidiaDevicePresent whether {@code /dev/nvidiactl} exists (the driver is loaded)
      */
-    public static Outcome evaluate(String where, NvidiaSmi.Probe probe, Collection<String> addresses, String visibleDevices,
+    public static Outcome evaluate(String where, NvidiaSmi.GpuList gpus, Collection<String> addresses, String visibleDevices,
             boolean nvidiaDevicePresent) {
         List<String> warnings = new ArrayList<>();
         String prefix = where + ": this is the CUDA build (ND4J nd4j-cuda-11.6 on the classpath)";
-        if (!probe.ok()) {
+        if (!gpus.ok()) {
             if (!nvidiaDevicePresent) {
-                return new Outcome(warnings, prefix + ", but this JVM sees no NVIDIA GPU (" + probe.error()
+                return new Outcome(warnings, prefix + ", but this JVM sees no NVIDIA GPU (" + gpus.error()
                         + "; no /dev/nvidiactl), and ND4J's CUDA backend cannot start without one. " + NO_GPU_ALTERNATIVES);
             }
-            warnings.add(where + ": could not read the GPUs' compute capability (" + probe.error()
+            warnings.add(where + ": could not read the GPUs' compute capability (" + gpus.error()
                     + "); nd4j-cuda-11.6 runs only on compute capability 3.7 to 8.x (" + Nd4jCudaSupport.kernelList()
                     + "), not on Hopper (H100, H200) or newer; not checked");
             return new Outcome(warnings, null);
         }
-        List<GpuDevice> used = selected(probe.gpus(), addresses, visibleDevices);
+        List<GpuDevice> used = selected(gpus.gpus(), addresses, visibleDevices);
         if (used.isEmpty()) {
-            return new Outcome(warnings, prefix + ", but nvidia-smi lists no GPU " + (probe.gpus().isEmpty() ? "on this host"
-                    : "with the assigned addresses " + addresses + " (it lists " + probe.gpus() + ")")
+            return new Outcome(warnings, prefix + ", but nvidia-smi lists no GPU " + (gpus.gpus().isEmpty() ? "on this host"
+                    : "with the assigned addresses " + addresses + " (it lists " + gpus.gpus() + ")")
                     + ", and ND4J's CUDA backend cannot start without one. " + NO_GPU_ALTERNATIVES);
         }
         List<String> refused = new ArrayList<>();

@@ -21,9 +21,9 @@ public final class NvidiaSmi {
     private static final long TIMEOUT_SECONDS = 30;
 
     /** What the query found: the GPUs, or why it could not run (then {@code gpus} is empty). */
-    public record Probe(List<GpuDevice> gpus, String error) {
+    public record GpuList(List<GpuDevice> gpus, String error) {
 
-        public Probe {
+        public GpuList {
             gpus = List.copyOf(gpus);
         }
 
@@ -36,7 +36,7 @@ public final class NvidiaSmi {
     }
 
     /** Runs {@code executable} (normally just {@code nvidia-smi}, found on the PATH) and parses its answer. */
-    public static Probe query(String executable) {
+    public static GpuList query(String executable) {
         List<String> command = new ArrayList<>();
         command.add(executable);
         command.addAll(ARGUMENTS);
@@ -44,25 +44,25 @@ public final class NvidiaSmi {
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
-            return new Probe(List.of(), executable + " could not be run (" + e.getMessage() + ")");
+            return new GpuList(List.of(), executable + " could not be run (" + e.getMessage() + ")");
         }
         try (InputStream out = p.getInputStream()) {
             // the answer is a few lines, far below a pipe's buffer: wait first, so a hung driver cannot block the read
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return new Probe(List.of(), executable + " did not answer within " + TIMEOUT_SECONDS + " s");
+                return new GpuList(List.of(), executable + " did not answer within " + TIMEOUT_SECONDS + " s");
             }
             String text = new String(out.readAllBytes(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                return new Probe(List.of(), executable + " failed with exit code " + p.exitValue() + ": " + text.trim());
+                return new GpuList(List.of(), executable + " failed with exit code " + p.exitValue() + ": " + text.trim());
             }
             return parse(text);
         } catch (IOException e) {
-            return new Probe(List.of(), "cannot read the output of " + executable + " (" + e.getMessage() + ")");
+            return new GpuList(List.of(), "cannot read the output of " + executable + " (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
-            return new Probe(List.of(), "interrupted while waiting for " + executable);
+            return new GpuList(List.of(), "interrupted while waiting for " + executable);
         }
     }
 
@@ -71,7 +71,7 @@ public final class NvidiaSmi {
      * last, so a product name with a comma in it still parses; a line of another shape makes the whole answer an
      * error that quotes it.
      */
-    public static Probe parse(String csv) {
+    public static GpuList parse(String csv) {
         List<GpuDevice> gpus = new ArrayList<>();
         for (String line : csv.split("\\R")) {
             if (line.isBlank()) {
@@ -81,10 +81,10 @@ public final class NvidiaSmi {
             int last = line.lastIndexOf(',');
             String index = first < 0 ? "" : line.substring(0, first).trim();
             if (first < 0 || first == last || index.isEmpty() || !index.chars().allMatch(Character::isDigit)) {
-                return new Probe(List.of(), "unexpected nvidia-smi output line '" + line.trim() + "' (expected 'index, name, compute_cap')");
+                return new GpuList(List.of(), "unexpected nvidia-smi output line '" + line.trim() + "' (expected 'index, name, compute_cap')");
             }
             gpus.add(new GpuDevice(index, line.substring(first + 1, last).trim(), line.substring(last + 1).trim()));
         }
-        return new Probe(gpus, null);
+        return new GpuList(gpus, null);
     }
 }

@@ -15,10 +15,15 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *   L_intra = (1/C) * sum_j d_p(Y^s[:,j], Y^t[:,j])      (each class across the minibatch)
  *   L       = T^2 * (beta * L_inter + gamma * L_intra)
  * </pre>
- * The {@code T^2} factor follows the authors' code. With {@code rho = <u~, v~> / (|u~| |v~|)} for centred
- * {@code u~, v~}, {@code d rho / d u = v~ / (|u~| |v~|) - rho * u~ / |u~|^2}; the softmax is then back-propagated.
- * A constant column (e.g. a minibatch of one) has no correlation and contributes {@code d_p = 1} with zero
- * gradient.
+ * The {@code T^2} factor and the correlation follow the authors' code
+ * (<a href="https://github.com/hunto/DIST_KD">github.com/hunto/DIST_KD</a>, {@code losses/dist_kd.py}): the cosine
+ * of the centred vectors {@code u~, v~} with {@code 1e-8} added to the product of norms,
+ * {@code rho = <u~, v~> / (|u~| |v~| + 1e-8)}. The epsilon matters once predictions saturate: a class column whose
+ * probabilities are all tiny then has {@code rho ~ 0} rather than its scale-free correlation. The gradient is that
+ * of the same expression, {@code d rho / d u = v~ / D - rho * |v~| * u~ / (|u~| D)} with
+ * {@code D = |u~| |v~| + 1e-8}; the softmax is then back-propagated. A constant student column gets
+ * {@code v~ / 1e-8}, and a column constant in both (every column of a minibatch of one) has {@code rho = 0}: it
+ * contributes {@code d_p = 1} with zero gradient, while the inter-class term of a single example is as usual.
  *
  * <p>Relational: {@code L_intra} couples the examples of a minibatch (see {@link MinibatchLoss} for how the
  * batch loss is reported to DL4J). Labels: teacher logits, {@code [mb, C]}. Use on a layer with
@@ -30,6 +35,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public final class DistLoss extends MinibatchLoss {
 
     private static final long serialVersionUID = 1L;
+
+    /** The {@code eps} of the authors' {@code pearson_correlation}, added to the product of the centred norms. */
+    static final double PEARSON_EPS = 1e-8;
 
     @JsonProperty("beta")
     private final double beta;
@@ -67,6 +75,12 @@ public final class DistLoss extends MinibatchLoss {
         }
     }
 
+    /** A single example still has its inter-class relation; its class columns each add {@code d_p = 1}. */
+    @Override
+    protected int minimumBatch() {
+        return 1;
+    }
+
     @Override
     protected double batch(double[][] s, double[][] t, double[][] gradient) {
         int b = s.length;
@@ -81,7 +95,7 @@ public final class DistLoss extends MinibatchLoss {
         double[][] gY = gradient == null ? null : new double[b][c];
         double inter = 0;
         for (int i = 0; i < b; i++) {
-            inter += 1 - Vectors.pearson(ys[i], yt[i], gY == null ? null : gY[i], -t2 * beta / b);
+            inter += 1 - Vectors.pearson(ys[i], yt[i], PEARSON_EPS, gY == null ? null : gY[i], -t2 * beta / b);
         }
         double intra = 0;
         double[] column = new double[b];
@@ -93,7 +107,8 @@ public final class DistLoss extends MinibatchLoss {
                 teacherColumn[i] = yt[i][j];
             }
             java.util.Arrays.fill(columnGradient, 0);
-            intra += 1 - Vectors.pearson(column, teacherColumn, gY == null ? null : columnGradient, -t2 * gamma / c);
+            intra += 1 - Vectors.pearson(column, teacherColumn, PEARSON_EPS, gY == null ? null : columnGradient,
+                    -t2 * gamma / c);
             if (gY != null) {
                 for (int i = 0; i < b; i++) {
                     gY[i][j] += columnGradient[i];

@@ -62,10 +62,15 @@ final class Vectors {
     }
 
     /**
-     * Pearson correlation of {@code a} and {@code b}; if {@code gradA} is not null, adds {@code scale * d rho / d a}
-     * to it. A constant vector has no defined correlation: it counts as 0 with zero gradient.
+     * Pearson correlation of {@code a} and {@code b} as the cosine of the centred vectors, with {@code eps} added to
+     * the product of their norms: {@code rho = <a~, b~> / (|a~| |b~| + eps)}. If {@code gradA} is not null, adds
+     * {@code scale * d rho / d a} to it, the exact derivative of that expression:
+     * {@code b~ / D - rho * |b~| * a~ / (|a~| D)} with {@code D = |a~| |b~| + eps}. As {@code |a~| -> 0} the second
+     * term vanishes (it is bounded by {@code |b~|^2 |a~| / D^2}), so a constant {@code a} has gradient
+     * {@code b~ / eps}. With {@code eps = 0} a constant vector has no defined correlation: it counts as 0 with zero
+     * gradient.
      */
-    static double pearson(double[] a, double[] b, double[] gradA, double scale) {
+    static double pearson(double[] a, double[] b, double eps, double[] gradA, double scale) {
         int n = a.length;
         double ma = 0;
         double mb = 0;
@@ -87,14 +92,17 @@ final class Vectors {
         }
         double na = Math.sqrt(saa);
         double nb = Math.sqrt(sbb);
-        if (na * nb < 1e-300 || na == 0 || nb == 0) {
+        double d = na * nb + eps;
+        if (d < 1e-300) {
             return 0;
         }
-        double rho = sab / (na * nb);
+        double rho = sab / d;
         if (gradA != null) {
             // the centred vectors sum to zero, so the centring needs no extra projection here
+            double normTerm = na > 0 ? rho * nb / d : 0;
             for (int i = 0; i < n; i++) {
-                gradA[i] += scale * ((b[i] - mb) / (na * nb) - rho * (a[i] - ma) / saa);
+                double da = a[i] - ma;
+                gradA[i] += scale * ((b[i] - mb) / d - (na > 0 ? normTerm * (da / na) : 0));
             }
         }
         return rho;

@@ -1,8 +1,8 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.kdspark.kd.loss.AttentionTransferLoss;
+import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,7 +25,8 @@ public final class AttentionTransferMethod extends FeatureTapMethod {
             "attention transfer: match L2-normalised spatial maps sum_c A^2 of a student and a teacher tap",
             "Zagoruyko, Komodakis 2017, arXiv:1612.03928",
             params(Param.number("weight", 1000.0, "the paper's beta")),
-            AttentionTransferMethod::new);
+            AttentionTransferMethod::new,
+            Shorthand.firstTap("at"));
 
     private AttentionTransferMethod(TermConfig config) {
         super(new AttentionTransferLoss(config.nonNegative("weight")), config);

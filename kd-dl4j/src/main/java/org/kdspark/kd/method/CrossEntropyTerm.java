@@ -1,11 +1,12 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.kdspark.kd.loss.Formulas;
 import org.kdspark.kd.loss.ScaledLoss;
+import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -22,7 +23,8 @@ public final class CrossEntropyTerm implements DistillationMethod {
 
     public static final MethodSpec SPEC = new MethodSpec("ce",
             "hard-label cross-entropy CE(y, softmax(s)); alone it is the baseline 'none'", "-",
-            List.of(Param.number("weight", 1.0, "multiplier")), CrossEntropyTerm::new);
+            List.of(Param.number("weight", 1.0, "multiplier")), CrossEntropyTerm::new,
+            s -> Map.of("ce", 1.0));
 
     private final double weight;
 

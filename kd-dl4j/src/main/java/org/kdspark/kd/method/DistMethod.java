@@ -20,7 +20,8 @@ public final class DistMethod extends LogitsMethod {
             "Huang, You, Wang, Qian, Xu 2022, arXiv:2205.10536",
             params(Param.number("beta", 2.0, "weight of the inter-class relation"),
                     Param.number("gamma", 2.0, "weight of the intra-class relation")),
-            DistMethod::new);
+            DistMethod::new,
+            Shorthand.logits("dist"));
 
     private DistMethod(TermConfig config) {
         super(loss(config));

@@ -19,7 +19,8 @@ public final class DkdMethod extends LogitsMethod {
             "Zhao, Cui, Song, Qiu, Liang 2022, arXiv:2203.08679",
             params(Param.number("alpha", 1.0, "weight of TCKD"),
                     Param.number("beta", 8.0, "weight of NCKD")),
-            DkdMethod::new);
+            DkdMethod::new,
+            Shorthand.logits("dkd"));
 
     private DkdMethod(TermConfig config) {
         super(loss(config));

@@ -1,9 +1,9 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 

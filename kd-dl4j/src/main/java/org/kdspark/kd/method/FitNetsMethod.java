@@ -1,11 +1,11 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.kdspark.kd.loss.HintLoss;
+import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.activations.Activation;
 
 /**
@@ -29,7 +29,8 @@ public final class FitNetsMethod extends FeatureTapMethod {
             "hints: a learned regressor maps a student tap onto the teacher's feature map, squared L2",
             "Romero, Ballas, Kahou, Chassang, Gatta, Bengio 2015, arXiv:1412.6550",
             params(Param.number("weight", 1.0, "multiplier of the half squared L2 distance")),
-            FitNetsMethod::new);
+            FitNetsMethod::new,
+            Shorthand.firstTap("fitnets"));
 
     private FitNetsMethod(TermConfig config) {
         super(new HintLoss(config.nonNegative("weight")), config);

@@ -1,5 +1,6 @@
 package org.kdspark.kd.method;
 
+import java.util.Map;
 import org.kdspark.kd.loss.Formulas;
 import org.kdspark.kd.loss.KnowledgeDistillationLoss;
 import org.kdspark.kd.loss.ScaledLoss;
@@ -24,7 +25,8 @@ public final class KdMethod extends LogitsMethod {
             "Hinton soft targets: T^2 * KL(softmax(t/T) || softmax(s/T)) on the logits",
             "Hinton, Vinyals, Dean 2015, arXiv:1503.02531",
             params(Param.number("alpha", 0.0, "weight of hard-label CE inside the term; soft part gets 1 - alpha")),
-            KdMethod::new);
+            KdMethod::new,
+            s -> Map.of("kd", Map.of("alpha", s.alpha(), "temperature", s.temperature())));
 
     private final double weight;
     private final KnowledgeDistillationLoss loss;

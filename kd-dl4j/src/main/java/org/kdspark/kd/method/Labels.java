@@ -3,8 +3,11 @@ package org.kdspark.kd.method;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Label arrays built from a minibatch. */
-final class Labels {
+/**
+ * Label arrays built from a minibatch, in its data type: what a {@link DistillationMethod#labels} returns for the hard
+ * labels, the teacher's logits or another stored signal.
+ */
+public final class Labels {
 
     private Labels() {
     }
@@ -14,7 +17,7 @@ final class Labels {
     }
 
     /** {@code [size, C]} one-hot hard labels. */
-    static INDArray oneHot(Minibatch batch) {
+    public static INDArray oneHot(Minibatch batch) {
         int c = batch.numClasses();
         float[] v = new float[batch.size() * c];
         for (int i = 0; i < batch.size(); i++) {
@@ -24,7 +27,7 @@ final class Labels {
     }
 
     /** {@code [size, 2C]}: one-hot hard labels, then the teacher logits. */
-    static INDArray oneHotAndLogits(Minibatch batch) {
+    public static INDArray oneHotAndLogits(Minibatch batch) {
         int c = batch.numClasses();
         float[] logits = logits(batch);
         float[] v = new float[batch.size() * 2 * c];
@@ -36,7 +39,7 @@ final class Labels {
     }
 
     /** The teacher logits, {@code [size, C]}. */
-    static INDArray teacherLogits(Minibatch batch) {
+    public static INDArray teacherLogits(Minibatch batch) {
         return matrix(logits(batch), batch.size(), batch.numClasses(), batch);
     }
 
@@ -50,7 +53,7 @@ final class Labels {
     }
 
     /** A teacher signal as {@code [size, width]}, flattened row-major per example. */
-    static INDArray signal(Minibatch batch, String name) {
+    public static INDArray signal(Minibatch batch, String name) {
         return matrix(batch.teacher(name), batch.size(), batch.shapes().width(name), batch);
     }
 }

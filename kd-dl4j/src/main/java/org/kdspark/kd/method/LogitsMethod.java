@@ -1,17 +1,19 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
- * A term whose loss reads the student's raw logits against the stored teacher logits, with a softmax
- * temperature. Labels default to {@code [one-hot | teacher logits]}.
+ * A term whose loss reads the student's raw logits against the stored teacher logits: the base of the logit methods
+ * ({@code kd}, {@code dkd}, {@code dist}) and of a plug-in's (docs/extending.md). The head is a loss layer on the
+ * student's {@code logits} vertex, which must be raw (identity activation); labels default to
+ * {@code [one-hot | teacher logits]} ({@link Labels#oneHotAndLogits}).
  */
-abstract class LogitsMethod implements DistillationMethod {
+public abstract class LogitsMethod implements DistillationMethod {
 
     private static final long serialVersionUID = 1L;
 
@@ -20,14 +22,15 @@ abstract class LogitsMethod implements DistillationMethod {
         List<Param> all = new ArrayList<>();
         all.add(Param.number("weight", 1.0, "multiplier of the whole term"));
         all.addAll(List.of(own));
-        all.add(Param.number("temperature", 4.0, "softmax temperature T"));
+        all.add(Param.number("temperature", Methods.DEFAULT_TEMPERATURE, "softmax temperature T"));
         return List.copyOf(all);
     }
 
     /** The loss installed on the logits, the term's weight included. */
-    final ILossFunction head;
+    private final ILossFunction head;
 
-    LogitsMethod(ILossFunction head) {
+    /** @param head the loss on the logits, the term's weight included (DL4J sums the heads' scores unweighted) */
+    protected LogitsMethod(ILossFunction head) {
         this.head = head;
     }
 

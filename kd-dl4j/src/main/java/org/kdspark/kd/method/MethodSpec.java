@@ -11,9 +11,17 @@ import java.util.function.Function;
  * @param paper    short citation
  * @param params   accepted keys with defaults; any other key is an error
  * @param factory  builds the configured method from a validated term config
+ * @param shorthand the objective terms {@code distill.method: NAME} stands for
  */
 public record MethodSpec(String name, String summary, String paper, List<Param> params,
-                         Function<TermConfig, DistillationMethod> factory) {
+                         Function<TermConfig, DistillationMethod> factory, Shorthand.Expansion shorthand) {
+
+    public MethodSpec {
+        if (!name.matches("[a-z]+")) {
+            throw new IllegalArgumentException("a method name is lower-case letters, got '" + name + "'");
+        }
+        params = List.copyOf(params);
+    }
 
     /** Configures the method from a raw config value (a number = weight, a map of keys, or null = defaults). */
     public DistillationMethod configure(Object rawConfig) {

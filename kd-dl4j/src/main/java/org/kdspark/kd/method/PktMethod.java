@@ -21,7 +21,8 @@ public final class PktMethod extends FeatureTapMethod {
             "probabilistic transfer: KL between cosine-kernel conditional distributions over the minibatch",
             "Passalis, Tefas 2018, arXiv:1803.10837",
             params(Param.number("weight", 1.0, "multiplier of the mean KL")),
-            PktMethod::new);
+            PktMethod::new,
+            Shorthand.lastTap("pkt"));
 
     private PktMethod(TermConfig config) {
         super(new ProbabilisticKnowledgeTransferLoss(config.nonNegative("weight")), config);

@@ -23,7 +23,8 @@ public final class RkdMethod extends FeatureTapMethod {
             params(Param.number("weight", 1.0, "multiplier of the whole term"),
                     Param.number("distance", 25.0, "weight of the distance term"),
                     Param.number("angle", 50.0, "weight of the angle term")),
-            RkdMethod::new);
+            RkdMethod::new,
+            Shorthand.lastTap("rkd"));
 
     private RkdMethod(TermConfig config) {
         super(loss(config), config);

@@ -20,7 +20,8 @@ public final class SimilarityPreservingMethod extends FeatureTapMethod {
             "similarity-preserving: match the row-normalised Gram matrices of the minibatch's activations",
             "Tung, Mori 2019, arXiv:1907.09682",
             params(Param.number("weight", 3000.0, "the paper's gamma")),
-            SimilarityPreservingMethod::new);
+            SimilarityPreservingMethod::new,
+            Shorthand.firstTap("sp"));
 
     private SimilarityPreservingMethod(TermConfig config) {
         super(new SimilarityPreservingLoss(config.nonNegative("weight")), config);

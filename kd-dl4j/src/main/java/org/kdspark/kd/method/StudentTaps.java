@@ -1,8 +1,8 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.kdspark.kd.zoo.Tap;
 
 /**
  * The student's named taps. {@value #LOGITS} is required: the raw class scores, from a layer with

@@ -1,9 +1,9 @@
 package org.kdspark.kd.method;
 
-import org.kdspark.kd.zoo.Tap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.kdspark.kd.zoo.Tap;
 
 /**
  * The per-example shapes of the teacher signals held by the soft-label store: {@code logits} ({@code [C]}) and

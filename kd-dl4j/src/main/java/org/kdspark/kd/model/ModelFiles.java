@@ -11,7 +11,6 @@ import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.kdspark.kd.provenance.Provenance;
-import org.kdspark.kd.train.NativeHelpers;
 
 /**
  * DL4J model zips as bytes, with the model's provenance as an extra zip entry ({@value #PROVENANCE_ENTRY})

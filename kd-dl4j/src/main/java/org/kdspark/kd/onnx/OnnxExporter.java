@@ -5,11 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +14,11 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-
 import onnx.Onnx;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.kdspark.kd.provenance.Hashes;
 
 /**
  * Writes a DL4J network as an ONNX model: opset 13, float input with a dynamic batch dimension, NCHW for images.
@@ -107,7 +104,7 @@ public final class OnnxExporter {
         List<String> outputs = model.getGraph().getOutputList().stream().map(Onnx.ValueInfoProto::getName).toList();
         Map<String, String> meta = new TreeMap<>();
         model.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
-        return new OnnxExport(file, view.inputName, outputs, bytes.length, sha256(bytes), meta);
+        return new OnnxExport(file, view.inputName, outputs, bytes.length, Hashes.sha256(bytes), meta);
     }
 
     Onnx.ModelProto model(NetworkView view) {
@@ -205,13 +202,6 @@ public final class OnnxExporter {
         }
     }
 
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** Options of an {@link OnnxExporter}. */
     public static final class Builder {

@@ -1,15 +1,14 @@
 package org.kdspark.kd.onnx;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.concurrent.atomic.AtomicReference;
-
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The process-wide ONNX Runtime environment, created so that it cannot crash the JVM, and session options that
@@ -125,7 +124,7 @@ public final class OnnxRuntimeEnvironment {
     }
 
     /** No usable GPU for ONNX Runtime: the message says what is missing and what to do. */
-    public static final class GpuUnavailableException extends IllegalStateException {
+    public static final class GpuUnavailableException extends org.kdspark.kd.error.JobFailedException {
         private static final long serialVersionUID = 1L;
 
         public GpuUnavailableException(String message) {

@@ -1,7 +1,7 @@
 package org.kdspark.kd.onnx;
 
 /** An exported ONNX model does not reproduce DL4J's outputs; the message names the output, vertex and difference. */
-public class OnnxVerificationException extends RuntimeException {
+public class OnnxVerificationException extends org.kdspark.kd.error.JobFailedException {
 
     private final transient OnnxVerification verification;
 

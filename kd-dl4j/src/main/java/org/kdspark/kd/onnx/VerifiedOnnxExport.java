@@ -4,17 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-
 import onnx.Onnx;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.provenance.Hashes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -68,7 +65,7 @@ public final class VerifiedOnnxExport {
             verified.forEach((k, value) -> model.addMetadataProps(
                     Onnx.StringStringEntryProto.newBuilder().setKey(k).setValue(value)));
             byte[] bytes = model.build().toByteArray();
-            return new Result(bytes, sha256(bytes), export.outputNames(), v);
+            return new Result(bytes, Hashes.sha256(bytes), export.outputNames(), v);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a temporary ONNX file", e);
         } finally {
@@ -82,11 +79,4 @@ public final class VerifiedOnnxExport {
         }
     }
 
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -144,7 +144,7 @@ public record Provenance(
     }
 
     /** An artifact that this build cannot read safely. */
-    public static final class IncompatibleArtifactException extends RuntimeException {
+    public static final class IncompatibleArtifactException extends org.kdspark.kd.error.UserInputException {
         public IncompatibleArtifactException(String message) {
             super(message);
         }

@@ -13,7 +13,7 @@ final class Mlp implements Architecture {
 
     static final String HIDDEN = "hidden";
     static final String DROPOUT = "dropout";
-    static final String BATCH_NORM = "batchNorm";
+    static final String BATCH_NORM = "batch_norm";
 
     private static final List<ParamSpec> PARAMS = List.of(
             ParamSpec.intList(HIDDEN, List.of(256, 128), 1, "widths of the hidden layers; the last one is the 'embedding' tap"),

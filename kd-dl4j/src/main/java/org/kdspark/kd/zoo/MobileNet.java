@@ -15,7 +15,7 @@ import java.util.List;
 final class MobileNet implements Architecture {
 
     static final String WIDTH = "width";
-    static final String BLOCKS_PER_STAGE = "blocksPerStage";
+    static final String BLOCKS_PER_STAGE = "blocks_per_stage";
 
     private static final List<ParamSpec> PARAMS = List.of(
             ParamSpec.real(WIDTH, 1.0, 0.01, "width multiplier alpha applied to every layer's channels"),

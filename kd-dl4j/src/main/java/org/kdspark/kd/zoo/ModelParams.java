@@ -17,13 +17,13 @@ import java.util.TreeSet;
 public final class ModelParams {
 
     /** Adam learning rate. */
-    public static final String LEARNING_RATE = "learningRate";
+    public static final String LEARNING_RATE = "learning_rate";
     /** Per-epoch multiplicative learning-rate decay; 1 keeps it constant. */
-    public static final String LR_DECAY = "lrDecay";
+    public static final String LR_DECAY = "lr_decay";
     /** L2 regularisation coefficient on weights. */
     public static final String L2 = "l2";
     /** Weight initialisation scheme. */
-    public static final String WEIGHT_INIT = "weightInit";
+    public static final String WEIGHT_INIT = "weight_init";
 
     /** Parameters every architecture accepts. */
     public static final List<ParamSpec> COMMON = List.of(

@@ -24,7 +24,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
  *
  * <pre>{@code
  * ZooModel teacher = ModelZoo.build("cnn", Map.of(), InputSpec.FASHION_MNIST, 10, 42L, OutputHead.softmaxCrossEntropy());
- * ZooModel student = ModelZoo.build("cnn-small", Map.of("learningRate", 3e-3), InputSpec.FASHION_MNIST, 10, 42L,
+ * ZooModel student = ModelZoo.build("cnn-small", Map.of("learning_rate", 3e-3), InputSpec.FASHION_MNIST, 10, 42L,
  *         OutputHead.onLogits(kdLoss));
  * ComputationGraph net = student.init();
  * }</pre>
@@ -93,12 +93,12 @@ public final class ModelZoo {
         List<Tap> taps;
         Map<String, Tap> byName = new LinkedHashMap<>();
         {
-            Body probe = body(arch, params, input, numClasses, seed);
-            List<String> names = new ArrayList<>(probe.blocks().taps());
+            Body trial = body(arch, params, input, numClasses, seed);
+            List<String> names = new ArrayList<>(trial.blocks().taps());
             names.add(LOGITS);
-            ComputationGraphConfiguration probeConf = withOutputs(probe.graph(), OutputHead.softmaxCrossEntropy(), Map.of(),
+            ComputationGraphConfiguration trialConf = withOutputs(trial.graph(), OutputHead.softmaxCrossEntropy(), Map.of(),
                     inputType);
-            List<Tap> all = tapShapes(probeConf, names, inputType);
+            List<Tap> all = tapShapes(trialConf, names, inputType);
             all.forEach(t -> byName.put(t.vertex(), t));
             taps = all.subList(0, all.size() - 1);
         }

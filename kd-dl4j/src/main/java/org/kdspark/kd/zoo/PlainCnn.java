@@ -4,7 +4,7 @@ import java.util.List;
 import org.nd4j.linalg.activations.Activation;
 
 /**
- * A VGG-style plain CNN: blocks of {@code convsPerBlock} 3x3 convolutions (optionally batch-normalised) each
+ * A VGG-style plain CNN: blocks of {@code convs_per_block} 3x3 convolutions (optionally batch-normalised) each
  * closed by a 2x2 max pool, then a dense ReLU embedding, dropout and the logits. Registered twice with different
  * defaults: {@code cnn} (the teacher) and {@code cnn-small} (the KD student).
  *
@@ -14,10 +14,10 @@ import org.nd4j.linalg.activations.Activation;
 final class PlainCnn implements Architecture {
 
     static final String CHANNELS = "channels";
-    static final String CONVS_PER_BLOCK = "convsPerBlock";
+    static final String CONVS_PER_BLOCK = "convs_per_block";
     static final String EMBEDDING = "embedding";
     static final String DROPOUT = "dropout";
-    static final String BATCH_NORM = "batchNorm";
+    static final String BATCH_NORM = "batch_norm";
 
     private final String name;
     private final String description;
@@ -43,7 +43,7 @@ final class PlainCnn implements Architecture {
 
     /** The student: 2 blocks of one batch-normalised conv (8, 16 channels) and a 32-wide embedding. */
     static PlainCnn small() {
-        return new PlainCnn("cnn-small", "small student CNN: conv3x3-BN-ReLU-maxpool per block, dense-ReLU",
+        return new PlainCnn("cnn-small", "small student CNN: conv3x3-BN-ReLU-maxpool per block, dense-BN-ReLU",
                 List.of(8, 16), 1, 32, 0.0, true);
     }
 

@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.kd.data.InputSpec;
-import org.kdspark.kd.train.NativeHelpers;
+import org.kdspark.kd.model.NativeHelpers;
 
 /**
  * A built zoo model: the DL4J configuration together with what it was built from and its taps.

@@ -21,10 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Measures a training recipe on full Fashion-MNIST: per-epoch loss, examples/s, wall time and test accuracy.
- * Not a test; run by hand (see EXPERIMENTS.md):
+ * Not a test; run by hand (docs/performance.md, "Teacher recipe", has a measured run):
  * <pre>
  * java -cp ... org.kdspark.kd.experiments.TeacherRecipeExperiment cnn epochs=5 batch=128 seed=1 \
- *     learningRate=0.002 channels=32,64
+ *     learning_rate=0.002 channels=32,64
  * </pre>
  * Keys {@code epochs batch seed limit shift flip evalEvery} belong to the run; every other key is a model param.
  */

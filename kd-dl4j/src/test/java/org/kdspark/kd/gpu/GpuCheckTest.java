@@ -55,12 +55,12 @@ class GpuCheckTest {
 
     @Test
     void nvidiaSmiLinesParseAndAStrangeLineIsAnError() {
-        NvidiaSmi.Probe p = NvidiaSmi.parse("0, NVIDIA H100 80GB HBM3, 9.0\n1, NVIDIA A100-SXM4-40GB, 8.0\n\n");
+        NvidiaSmi.GpuList p = NvidiaSmi.parse("0, NVIDIA H100 80GB HBM3, 9.0\n1, NVIDIA A100-SXM4-40GB, 8.0\n\n");
         assertTrue(p.ok());
         assertEquals(List.of(new GpuDevice("0", "NVIDIA H100 80GB HBM3", "9.0"), new GpuDevice("1", "NVIDIA A100-SXM4-40GB", "8.0")),
                 p.gpus());
         assertEquals("Tesla T4, rev. B", NvidiaSmi.parse("3, Tesla T4, rev. B, 7.5").gpus().get(0).name());
-        NvidiaSmi.Probe bad = NvidiaSmi.parse("Field \"compute_cap\" is not a valid field to query.");
+        NvidiaSmi.GpuList bad = NvidiaSmi.parse("Field \"compute_cap\" is not a valid field to query.");
         assertFalse(bad.ok());
         assertTrue(bad.error().contains("compute_cap"), bad.error());
     }
@@ -79,7 +79,7 @@ class GpuCheckTest {
 
     @Test
     void onlyTheGpusThisJvmUsesCount() {
-        NvidiaSmi.Probe mixed = NvidiaSmi.parse("0, NVIDIA H100 80GB HBM3, 9.0\n1, NVIDIA A10, 8.6\n");
+        NvidiaSmi.GpuList mixed = NvidiaSmi.parse("0, NVIDIA H100 80GB HBM3, 9.0\n1, NVIDIA A10, 8.6\n");
         assertNull(GpuCheck.evaluate("executor 2", mixed, List.of("1"), null, true).refusal(), "Spark assigned the A10");
         assertNotNull(GpuCheck.evaluate("executor 3", mixed, List.of("0"), null, true).refusal(), "Spark assigned the H100");
         assertNull(GpuCheck.evaluate("driver", mixed, List.of(), "1", true).refusal(), "CUDA_VISIBLE_DEVICES=1");
@@ -105,7 +105,7 @@ class GpuCheckTest {
 
     @Test
     void noGpuAtAllIsRefusedButAMissingNvidiaSmiBesideADriverOnlyWarns() {
-        NvidiaSmi.Probe missing = new NvidiaSmi.Probe(List.of(), "nvidia-smi could not be run (No such file)");
+        NvidiaSmi.GpuList missing = new NvidiaSmi.GpuList(List.of(), "nvidia-smi could not be run (No such file)");
         String refusal = GpuCheck.evaluate("driver", missing, List.of(), null, false).refusal();
         assertTrue(refusal.contains("sees no NVIDIA GPU") && refusal.contains("spark.driver.resource.gpu"), refusal);
         GpuCheck.Outcome driverLoaded = GpuCheck.evaluate("driver", missing, List.of(), null, true);
@@ -118,12 +118,12 @@ class GpuCheckTest {
     void queryRunsTheRealExecutableAndReportsItsFailure(@TempDir Path dir) throws IOException {
         Path smi = script(dir.resolve("nvidia-smi"), "#!/bin/sh\n[ \"$1\" = --query-gpu=index,name,compute_cap ] || exit 9\n"
                 + "echo '0, NVIDIA H200, 9.0'\n");
-        NvidiaSmi.Probe p = NvidiaSmi.query(smi.toString());
+        NvidiaSmi.GpuList p = NvidiaSmi.query(smi.toString());
         assertTrue(p.ok(), String.valueOf(p.error()));
         assertEquals("NVIDIA H200", p.gpus().get(0).name());
         Path failing = script(dir.resolve("failing-smi"), "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate "
                 + "with the NVIDIA driver'\nexit 9\n");
-        NvidiaSmi.Probe f = NvidiaSmi.query(failing.toString());
+        NvidiaSmi.GpuList f = NvidiaSmi.query(failing.toString());
         assertFalse(f.ok());
         assertTrue(f.error().contains("exit code 9") && f.error().contains("could not communicate"), f.error());
         assertFalse(NvidiaSmi.query(dir.resolve("absent").toString()).ok());

@@ -30,6 +30,10 @@ final class Naive {
         return s;
     }
 
+    /**
+     * Pearson correlation as the DIST authors compute it: the cosine of the centred vectors with 1e-8 added to the
+     * product of norms ({@code pearson_correlation} in github.com/hunto/DIST_KD, losses/dist_kd.py).
+     */
     static double pearson(double[] a, double[] b) {
         int n = a.length;
         double ma = 0;
@@ -46,7 +50,7 @@ final class Naive {
             va += (a[i] - ma) * (a[i] - ma);
             vb += (b[i] - mb) * (b[i] - mb);
         }
-        return cov / Math.sqrt(va * vb);
+        return cov / (Math.sqrt(va) * Math.sqrt(vb) + 1e-8);
     }
 
     static double distance(double[] a, double[] b) {

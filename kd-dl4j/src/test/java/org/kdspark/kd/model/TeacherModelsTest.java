@@ -23,6 +23,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.provenance.Hashes;
 import org.kdspark.kd.provenance.Provenance;
 import org.kdspark.kd.zoo.ModelZoo;
 import org.kdspark.kd.zoo.OutputHead;
@@ -76,7 +77,7 @@ class TeacherModelsTest {
         MultiLayerNetwork net = mln(10, Activation.SOFTMAX);
         TeacherModels.Teacher teacher = TeacherModels.load(zip(net), "mln.zip");
         assertEquals(TeacherModels.Kind.DL4J_MULTILAYER, teacher.kind());
-        assertEquals(TeacherModels.sha256(zip(net)).length(), 64);
+        assertEquals(Hashes.sha256(zip(net)).length(), 64);
 
         INDArray x = images(6);
         INDArray logits = GraphOutputs.activations(teacher.graph(), x, List.of(GraphOutputs.LOGITS))[0];

@@ -11,7 +11,6 @@ import onnx.Onnx;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.kdspark.kd.loss.AttentionTransferLoss;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 class OnnxAttentionOutputsTest {
 

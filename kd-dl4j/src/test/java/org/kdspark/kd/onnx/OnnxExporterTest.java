@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import onnx.Onnx;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -39,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kdspark.kd.provenance.Hashes;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationELU;
@@ -419,7 +419,7 @@ class OnnxExporterTest {
         // deterministic: the same network and options give the same bytes
         byte[] again = OnnxExporter.builder().inputShape(1, 12, 12).taps("logits")
                 .metadata(Map.of("source.sha256", "abc123", "code.version", "0.1.0-test")).build().toBytes(g);
-        assertEquals(export.sha256(), OnnxExporter.sha256(again));
+        assertEquals(export.sha256(), Hashes.sha256(again));
     }
 
     @Test

@@ -3,7 +3,6 @@ package org.kdspark.kd.onnx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -61,7 +60,7 @@ public final class OnnxInferenceBenchmark {
         Files.deleteIfExists(file);
     }
 
-    /** conv16-BN-ReLU-pool-conv32-GAP-dense-softmax on 1x28x28, the shape STACK.md's figures were taken on. */
+    /** conv16-BN-ReLU-pool-conv32-GAP-dense-softmax on 1x28x28: a small CNN of the size the students have. */
     static ComputationGraph smallCnn() {
         ComputationGraphConfiguration conf = TinyNets.base().graphBuilder().addInputs("input")
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nOut(16).convolutionMode(ConvolutionMode.Same)

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,18 +26,18 @@ class OnnxRuntimeEnvironmentTest {
     void environmentIsCreatedSafelyWithALongCommandLineAndTelemetryOn() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = List.of(java, "-Dpadding=" + "x".repeat(5000), "-cp",
-                System.getProperty("java.class.path"), Probe.class.getName());
+                System.getProperty("java.class.path"), LongCommandLine.class.getName());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().remove("ORT_DISABLE_TELEMETRY");
         Process p = pb.start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe JVM did not finish");
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "probe JVM failed (139 = SIGSEGV): " + out);
+        assertEquals(0, p.exitValue(), "child JVM failed (139 = SIGSEGV): " + out);
         assertTrue(out.contains("environment ok"), out);
     }
 
     /** Run in a child JVM: creates the environment through the guard. */
-    public static final class Probe {
+    public static final class LongCommandLine {
         public static void main(String[] args) {
             OnnxRuntimeEnvironment.get();
             System.out.println("environment ok");

@@ -2,7 +2,6 @@ package org.kdspark.kd.onnx;
 
 import java.util.Map;
 import java.util.Random;
-
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

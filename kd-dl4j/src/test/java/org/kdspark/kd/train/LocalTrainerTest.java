@@ -50,7 +50,7 @@ class LocalTrainerTest {
     void learnsASeparableProblemWellAboveChance() {
         LabeledImages train = halves(300, 1);
         LabeledImages test = halves(90, 2);
-        ComputationGraph net = ModelZoo.build("cnn-small", Map.of("learningRate", 0.01), SPEC, 3, 5L,
+        ComputationGraph net = ModelZoo.build("cnn-small", Map.of("learning_rate", 0.01), SPEC, 3, 5L,
                 OutputHead.softmaxCrossEntropy()).init();
         List<LocalTrainer.EpochStats> seen = new ArrayList<>();
         List<LocalTrainer.EpochStats> stats = LocalTrainer.fit(net, train, LabelSource.oneHot(train, 3),

@@ -139,7 +139,7 @@ class ModelZooTest {
 
     @Test
     void configurationSurvivesAJsonRoundTrip() {
-        ZooModel m = ModelZoo.build("cnn", Map.of("learningRate", 0.01, "lrDecay", 0.5, "l2", 1e-4), SPEC, 10, 1L,
+        ZooModel m = ModelZoo.build("cnn", Map.of("learning_rate", 0.01, "lr_decay", 0.5, "l2", 1e-4), SPEC, 10, 1L,
                 OutputHead.onLogits(new LossMSE()));
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(m.conf().toJson());
         assertEquals(m.conf(), back);
@@ -148,10 +148,10 @@ class ModelZooTest {
 
     @Test
     void paramsAreTypedAndDefaulted() {
-        ModelParams p = ModelParams.of(ModelZoo.architecture("cnn"), Map.of("channels", List.of(8L, 16L), "learningRate", 1));
+        ModelParams p = ModelParams.of(ModelZoo.architecture("cnn"), Map.of("channels", List.of(8L, 16L), "learning_rate", 1));
         assertEquals(List.of(8, 16), p.intList("channels"));
-        assertEquals(1.0, p.real("learningRate"));
-        assertEquals(1.0, p.real("lrDecay"));
+        assertEquals(1.0, p.real("learning_rate"));
+        assertEquals(1.0, p.real("lr_decay"));
         assertNotNull(p.asMap().get("dropout"));
     }
 
@@ -168,11 +168,11 @@ class ModelZooTest {
                 () -> ModelZoo.build("cnn", Map.of("channels", List.of(0)), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
         assertTrue(e.getMessage().contains("'channels'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.build("cnn", Map.of("weightInit", "zeros"), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
-        assertTrue(e.getMessage().contains("'weightInit'") && e.getMessage().contains("xavier"), e.getMessage());
+                () -> ModelZoo.build("cnn", Map.of("weight_init", "zeros"), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
+        assertTrue(e.getMessage().contains("'weight_init'") && e.getMessage().contains("xavier"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.build("cnn", Map.of("convsPerBlock", 1.5), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
-        assertTrue(e.getMessage().contains("'convsPerBlock'"), e.getMessage());
+                () -> ModelZoo.build("cnn", Map.of("convs_per_block", 1.5), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy()));
+        assertTrue(e.getMessage().contains("'convs_per_block'"), e.getMessage());
     }
 
     @Test

@@ -9,20 +9,21 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.distill.LearningRateSchedule;
-import org.kdspark.jobs.distill.MinibatchBuilder;
-import org.kdspark.jobs.distill.DistillJob;
-import org.kdspark.jobs.distill.EpochTrainer;
-import org.kdspark.jobs.distill.TrainingData;
-import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.config.TrainerKind;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.train.EpochTrainer;
+import org.kdspark.jobs.train.MinibatchBuilder;
+import org.kdspark.jobs.train.TrainingData;
+import org.kdspark.jobs.trainteacher.TeacherJob;
+import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.progress.Progress;
+import org.kdspark.kd.train.LearningRateSchedule;
+import org.kdspark.kd.train.PreciseBatchNorm;
 import org.kdspark.kd.train.SyncBatchNorm;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -44,6 +45,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class DistillBench {
 
+    private static final Progress PROGRESS = Progress.of("bench distill");
+
     private DistillBench() {
     }
 
@@ -54,7 +57,7 @@ public final class DistillBench {
      * student's initialisation and the data order. The first of each list is the headline; accuracies are means over
      * the seeds, speeds total examples over total seconds.
      */
-    public record Options(int epochs, List<String> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes, List<Long> seeds) {
+    public record Options(int epochs, List<TrainerKind> trainers, List<Integer> averagingFrequencies, List<Integer> localBatchSizes, List<Long> seeds) {
     }
 
     public static Map<String, Object> run(SparkSession spark, KdConfig config, RunLayout layout, Options options) {
@@ -62,27 +65,27 @@ public final class DistillBench {
         IngestJob.run(spark, config, layout);
         TeacherJob.run(spark, config, layout);
         SoftLabelJob.run(spark, config, layout);
-        KdConfig.Distill d = config.distill;
+        KdConfig.Distill d = config.distill();
         Objective objective = config.studentObjective();
-        LearningRateSchedule schedule = LearningRateSchedule.of(d);
+        LearningRateSchedule schedule = d.schedule();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
-        List<Long> seeds = options.seeds().isEmpty() ? List.of(d.seed) : options.seeds();
-        List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker) : options.localBatchSizes();
+        int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
+        List<Long> seeds = options.seeds().isEmpty() ? List.of(d.seed()) : options.seeds();
+        List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker()) : options.localBatchSizes();
         try (TrainingData data = TrainingData.prepare(spark, layout, objective, 0)) {
-            MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
+            MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker());
             long examples = data.trainExamples() * epochs;
             Map<String, Run> sparkRuns = new LinkedHashMap<>();
             Map<String, Run> localRuns = new LinkedHashMap<>();
             // seed by seed, every configuration once: a drift in the machine's load spreads over all of them
             for (long seed : seeds) {
-                KdConfig.Distill ds = withSeed(config, seed).distill;
-                for (String kind : options.trainers()) {
+                KdConfig.Distill ds = d.withSeed(seed);
+                for (TrainerKind kind : options.trainers()) {
                     // all-reduce steps together every minibatch, whatever the frequency: run once, as frequency 1
-                    for (int frequency : kind.equals(EpochTrainer.ALLREDUCE) ? List.of(1) : options.averagingFrequencies()) {
+                    for (int frequency : kind == TrainerKind.ALLREDUCE ? List.of(1) : options.averagingFrequencies()) {
                         ComputationGraph student = Models.student(ds, data.spec(), data.numClasses(), objective, data.teacherShapes());
                         EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
-                                new EpochTrainer.Settings(workers, d.batchSizePerWorker, frequency, 2, seed, d.syncBatchNorm));
+                                new EpochTrainer.Settings(workers, d.batchSizePerWorker(), frequency, 2, seed, d.syncBatchNorm()));
                         long t0 = System.nanoTime();
                         for (int epoch = 1; epoch <= epochs; epoch++) {
                             trainer.network().setLearningRate(schedule.rate(epoch));
@@ -92,12 +95,12 @@ public final class DistillBench {
                         Run run = sparkRuns.computeIfAbsent(kind + "/" + frequency, k -> new Run());
                         double accuracy = finalAccuracy(trainer.network(), data, data.minibatches(seed, epochs, workers, builder), ds, run);
                         run.add(seconds, accuracy);
-                        run.put("trainer", kind);
+                        run.put("trainer", kind.toString());
                         run.put("averaging_frequency", frequency);
-                        if (kind.equals(EpochTrainer.ALLREDUCE)) {
-                            run.put("sync_batch_norm", d.syncBatchNorm && SyncBatchNorm.supported());
+                        if (kind == TrainerKind.ALLREDUCE) {
+                            run.put("sync_batch_norm", d.syncBatchNorm() && SyncBatchNorm.supported());
                         }
-                        System.out.printf(Locale.ROOT, "bench distill: seed %d, spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f%n",
+                        PROGRESS.line("seed %d, spark %s trainer (averaging every %d) %.0f ex/s, test accuracy %.4f",
                                 seed, kind, frequency, examples / seconds, accuracy);
                     }
                 }
@@ -125,7 +128,7 @@ public final class DistillBench {
                     run.put("params", local.numParams());
                     run.put("nd4j_threads", Nd4j.getEnvironment().maxMasterThreads() + " loops, " + Nd4j.factory().blas().getMaxThreads() + " blas");
                     run.put("minibatch_prepare_seconds", prepareSeconds + (Double) run.getOrDefault("minibatch_prepare_seconds", 0.0));
-                    System.out.printf(Locale.ROOT, "bench distill: seed %d, plain fit (batch %d) %.0f ex/s, test accuracy %.4f%n", seed, batchSize,
+                    PROGRESS.line("seed %d, plain fit (batch %d) %.0f ex/s, test accuracy %.4f", seed, batchSize,
                             examples / seconds, accuracy);
                 }
             }
@@ -150,8 +153,8 @@ public final class DistillBench {
             out.put("train_examples", data.trainExamples());
             out.put("workers", workers);
             out.put("master", spark.sparkContext().master());
-            out.put("batch_size_per_worker", d.batchSizePerWorker);
-            out.put("student", d.student);
+            out.put("batch_size_per_worker", d.batchSizePerWorker());
+            out.put("student", d.student());
             out.put("student_params", localHead.get("params"));
             out.put("objective", objective.toString());
             out.put("cores", Runtime.getRuntime().availableProcessors());
@@ -165,15 +168,11 @@ public final class DistillBench {
      */
     private static double finalAccuracy(ComputationGraph net, TrainingData data, JavaRDD<MultiDataSet> bnBatches, KdConfig.Distill d, Run run) {
         run.movingAverageAccuracies.add(Evaluation.evaluate(net, data.test().images(), null).accuracy());
-        DistillJob.recomputeBatchNorm(net, bnBatches, d);
+        if (d.preciseBnExamples() > 0 && PreciseBatchNorm.applies(net)) {
+            int count = (d.preciseBnExamples() + d.batchSizePerWorker() - 1) / d.batchSizePerWorker();
+            PreciseBatchNorm.recompute(net, bnBatches.take(count).stream().map(b -> b.getFeatures(0)).toList());
+        }
         return Evaluation.evaluate(net, data.test().images(), null).accuracy();
-    }
-
-    /** A copy of {@code config} whose student starts from {@code seed}. */
-    private static KdConfig withSeed(KdConfig config, long seed) {
-        KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
-        c.distill.seed = seed;
-        return c;
     }
 
     /** One configuration's runs over the seeds: its labels, then per seed the seconds and the test accuracy. */
@@ -209,7 +208,7 @@ public final class DistillBench {
         List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("spark_runs");
         for (Map<String, Object> run : runs) {
             md.append(String.format(Locale.ROOT, "| Spark, %s trainer | %s | %.0f | %.2f%% | %s |%n", run.get("trainer"),
-                    run.get("trainer").equals(EpochTrainer.ALLREDUCE) ? "every step" : run.get("averaging_frequency"),
+                    run.get("trainer").equals(TrainerKind.ALLREDUCE.toString()) ? "every step" : run.get("averaging_frequency"),
                     (Double) run.get("examples_per_s"), 100 * (Double) run.get("accuracy"), perSeed(run)));
         }
         @SuppressWarnings("unchecked")

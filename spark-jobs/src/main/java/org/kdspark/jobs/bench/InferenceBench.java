@@ -18,19 +18,20 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.config.LabellingBackend;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.onnx.OnnxModelExport;
-import org.kdspark.jobs.onnx.OnnxTeachers;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.teacher.OnnxTeachers;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.UserInputException;
+import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.eval.Throughput;
 import org.kdspark.kd.model.ModelCost;
@@ -38,6 +39,7 @@ import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.onnx.OnnxAttentionOutputs;
 import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.onnx.VerifiedOnnxExport;
+import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.BuildInfo;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -68,14 +70,14 @@ public final class InferenceBench {
     static final int GEMM_N = 2048;
     /**
      * Timed runs of each warm ONNX job and of the plain loop; the medians are reported. Five, not three: the first
-     * run after the cold one was the slowest in most of the eighth session's benches (the job's code paths still
-     * compiling), and a median of three then rested on the other two alone.
+     * timed run is often the slowest (the job's code paths still compiling), and a median of three would then rest on
+     * the other two alone.
      */
     static final int REPEATS = 5;
     /**
      * Untimed runs of each ONNX job after the cold one. A JVM's first soft-label jobs share its two cores with the JIT
      * compiler, which is still compiling Spark's planning and Parquet's writer code, reached a little further by each
-     * job: per-thread CPU times of 14 jobs in one JVM (thirteenth session) had the compiler threads at 1.28 core-seconds
+     * job: per-thread CPU times of 14 jobs in one JVM had the compiler threads at 1.28 core-seconds
      * in the first warm job, 0.29-0.92 in the next five and 0.22-0.40 from the seventh on, against 6.2-6.9 in the
      * tasks. The plain loop's few methods are compiled after its first batch.
      */
@@ -122,7 +124,7 @@ public final class InferenceBench {
 
         Map<String, Map<String, Object>> jobs;
         Map<String, Object> loop;
-        try (PlainOnnxLoop plain = new PlainOnnxLoop(files, run, table, spec, config.softLabels)) {
+        try (PlainOnnxLoop plain = new PlainOnnxLoop(files, run, table, spec, config.softLabels())) {
             jobs = softLabelJobs(spark, config, run, scratch, teacherMflops, roof, plain);
             loop = plain.figures(teacherMflops, roof);
         }
@@ -219,12 +221,11 @@ public final class InferenceBench {
         Path root = scratch.resolve("soft-labels-" + variant);
         copyTree(localPath(run.images()), root.resolve("images"));
         copyTree(localPath(run.teacherDir()), root.resolve("teacher"));
-        KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
-        c.softLabels.backend = backend;
-        c.softLabels.teacherOnnx = null;
-        if (variant.endsWith("logits-only")) {
-            c.softLabels.featureTaps = List.of();
-        }
+        LabellingBackend labelling = backend.equals("onnx") ? LabellingBackend.ONNX : LabellingBackend.DL4J;
+        KdConfig c = config.withSoftLabels(s -> {
+            KdConfig.SoftLabels t = s.withBackend(labelling).withTeacher(null, s.teacherModel());
+            return variant.endsWith("logits-only") ? t.withFeatureTaps(List.of()) : t;
+        });
         RunLayout layout = new RunLayout(root.toUri().toString());
         Map<String, Object> j = new LinkedHashMap<>();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
@@ -274,7 +275,7 @@ public final class InferenceBench {
         double ips = r.rows() / r.seconds();
         j.put("images_per_s", ips);
         j.put("roofline_fraction", ips * mflops / 1000 / roof);
-        j.put("feature_taps", c.softLabels.featureTaps);
+        j.put("feature_taps", c.softLabels().featureTaps());
         j.put("bytes_per_row", r.bytesPerRow());
         j.put("phase_seconds", r.phases());
         j.put("store", root.resolve("soft-labels").toUri().toString());
@@ -304,10 +305,10 @@ public final class InferenceBench {
             ComputationGraph teacher = ModelFiles.graphFromZip(zip, false);
             train = TableImages.collect(table, ImageTable.TRAIN).images();
             test = TableImages.collect(table, ImageTable.TEST).images();
-            List<String> taps = sl.featureTaps;
+            List<String> taps = sl.featureTaps();
             VerifiedOnnxExport.Result export = OnnxModelExport.export(teacher, run.teacherModel(), files.sha256(run.teacherModel()),
                     ModelFiles.provenanceFromZip(zip), withLogits(taps), test.head(OnnxModelExport.VERIFY_IMAGES), "test split");
-            List<String> attention = taps.stream().filter(t -> SoftLabelJob.tapEncoding(sl, t) instanceof ColumnEncoding.AttentionMap).toList();
+            List<String> attention = taps.stream().filter(t -> sl.tapEncoding(t) instanceof ColumnEncoding.AttentionMap).toList();
             outputs = OnnxAttentionOutputs.outputNames(taps, attention);
             onnx = OnnxClassifier.open(OnnxAttentionOutputs.add(export.bytes(), attention), spec, OnnxClassifier.LOGITS, outputs, threads, false);
             onnx.run(test.pixels(), 0, BIG_BATCH); // warm-up
@@ -349,7 +350,7 @@ public final class InferenceBench {
         }
     }
 
-    /** The JSON as the README table: one line per model, then the soft-label job figures. */
+    /** The JSON as the table of docs/performance.md: one line per model, then the soft-label job figures. */
     @SuppressWarnings("unchecked")
     public static String markdown(Map<String, Object> r) {
         StringBuilder sb = new StringBuilder();
@@ -439,7 +440,7 @@ public final class InferenceBench {
 
     private static Path localPath(String uri) {
         if (!uri.startsWith("file:")) {
-            throw new IllegalArgumentException("kd bench reads a local run directory (file:), got " + uri);
+            throw new UserInputException("kd bench reads a local run directory (file:), got " + uri);
         }
         return Path.of(URI.create(uri));
     }
@@ -460,7 +461,7 @@ public final class InferenceBench {
     }
 
     static void log(String format, Object... args) {
-        System.out.printf(Locale.ROOT, "bench: " + format + "%n", args);
+        Progress.of("bench").line(format, args);
     }
 
     static String json(Map<String, Object> r) {

@@ -8,21 +8,19 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
-import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
-import org.kdspark.jobs.distill.EpochTrainer;
-import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.method.Methods;
+import org.kdspark.kd.progress.Progress;
 
 /**
  * The methods benchmark: the baseline and each distillation method train the same student, for the same epochs
@@ -65,6 +63,8 @@ public final class MethodsBench {
         }
     }
 
+    private static final Progress PROGRESS = Progress.of("bench methods");
+
     private MethodsBench() {
     }
 
@@ -85,7 +85,7 @@ public final class MethodsBench {
         SoftLabelJob.run(spark, config, layout);
         List<Double> memberAccuracies = new ArrayList<>(List.of(teacher.accuracy()));
         teacher.members().forEach(m -> memberAccuracies.add(m.accuracy()));
-        boolean ensemble = memberAccuracies.size() > 1 || !config.softLabels.ensembleTeachers.isEmpty();
+        boolean ensemble = memberAccuracies.size() > 1 || !config.softLabels().ensembleTeachers().isEmpty();
         double teacherAccuracy = ensemble ? softLabelAccuracy(spark, layout) : teacher.accuracy();
 
         Map<String, List<Double>> accuracies = new LinkedHashMap<>();
@@ -93,10 +93,7 @@ public final class MethodsBench {
         long studentParams = 0;
         for (long seed : seeds) {
             for (String method : all) {
-                KdConfig c = ConfigLoader.parse(ConfigLoader.toYaml(config), "bench");
-                c.distill.seed = seed;
-                c.distill.method = method;
-                c.distill.objective.clear();
+                KdConfig c = config.withDistill(d -> d.withMethod(method).withSeed(seed));
                 DistillJob.Result r = DistillJob.run(spark, c, layout, "bench-" + method + "-s" + seed);
                 accuracies.computeIfAbsent(method, k -> new ArrayList<>()).add(r.scores().accuracy());
                 seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(r.trainSeconds());
@@ -104,7 +101,7 @@ public final class MethodsBench {
                 // validation accuracy per epoch, when the config holds images out: what settings are chosen on
                 String validation = r.history().stream().filter(e -> e.validationAccuracy() != null)
                         .map(e -> String.format(Locale.ROOT, "%.4f", e.validationAccuracy())).collect(Collectors.joining(" "));
-                System.out.printf(Locale.ROOT, "bench methods: seed %d  %-8s %stest accuracy %.4f  (%.0f s)%n", seed, method,
+                PROGRESS.line("seed %d  %-8s %stest accuracy %.4f  (%.0f s)", seed, method,
                         validation.isEmpty() ? "" : "validation accuracy by epoch " + validation + "  ", r.scores().accuracy(), r.trainSeconds());
             }
         }
@@ -121,26 +118,26 @@ public final class MethodsBench {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         Dataset<org.apache.spark.sql.Row> images = ImageTable.read(spark, layout.images());
         TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
-        float[] logits = Evaluation.teacherLogits(store.labelsFor(spark, images), store.signals().get(SoftLabelStore.LOGITS), test.ids());
+        float[] logits = SoftLabelStore.testLogits(store.labelsFor(spark, images), store.signals().get(SoftLabelStore.LOGITS), test.ids());
         return Metrics.accuracy(logits, test.images().labels());
     }
 
     /** The result as Markdown: the table, the settings, and what did and did not help. */
     public static String markdown(Result r, String command) {
-        KdConfig.Distill d = r.config().distill;
+        KdConfig.Distill d = r.config().distill();
         Row base = r.baseline();
         StringBuilder md = new StringBuilder();
         md.append("# Distillation methods on Fashion-MNIST\n\n");
         md.append(String.format(Locale.ROOT, "%s: %.2f%% test accuracy. Student `%s`%s (%,d parameters), "
                 + "%s, batch %d per worker, %s, learning rate %s (%s), %s, KD temperature %s and "
                 + "hard-label weight alpha %s, %s, seeds %s; each seed fixes the initialisation and the data order, identical "
-                + "for every method.%n%n", teacher(r), 100 * r.teacherAccuracy(), d.student,
-                d.studentParams.isEmpty() ? "" : " " + d.studentParams, r.studentParams(),
-                d.epochs == 1 ? "1 epoch" : d.epochs + " epochs", d.batchSizePerWorker, trainer(d), d.learningRate,
-                schedule(d), d.preciseBnExamples > 0 ? String.format(Locale.ROOT, "batch-norm statistics recomputed from %,d training "
-                        + "examples after each epoch", d.preciseBnExamples) : "DL4J's moving batch-norm averages", d.temperature, d.alpha,
-                d.validationFraction > 0 ? String.format(Locale.ROOT, "%.0f%% of the training images held out for validation",
-                        100 * d.validationFraction) : "trained on all training images", r.seeds()));
+                + "for every method.%n%n", teacher(r), 100 * r.teacherAccuracy(), d.student(),
+                d.studentParams().isEmpty() ? "" : " " + d.studentParams(), r.studentParams(),
+                d.epochs() == 1 ? "1 epoch" : d.epochs() + " epochs", d.batchSizePerWorker(), trainer(d), d.learningRate(),
+                schedule(d), d.preciseBnExamples() > 0 ? String.format(Locale.ROOT, "batch-norm statistics recomputed from %,d training "
+                        + "examples after each epoch", d.preciseBnExamples()) : "DL4J's moving batch-norm averages", d.temperature(), d.alpha(),
+                d.validationFraction() > 0 ? String.format(Locale.ROOT, "%.0f%% of the training images held out for validation",
+                        100 * d.validationFraction()) : "trained on all training images", r.seeds()));
         md.append("| method | objective | test accuracy, mean ± std | vs baseline | per seed | train time per run |\n");
         md.append("|---|---|---:|---:|---|---:|\n");
         for (Row row : r.rows()) {
@@ -177,33 +174,33 @@ public final class MethodsBench {
 
     /** The teacher, or the ensemble of teachers, in words. */
     static String teacher(Result r) {
-        KdConfig.Teacher t = r.config().teacher;
-        List<String> supplied = r.config().softLabels.ensembleTeachers;
+        KdConfig.Teacher t = r.config().teacher();
+        List<String> supplied = r.config().softLabels().ensembleTeachers();
         if (r.memberAccuracies().size() == 1 && supplied.isEmpty()) {
-            return String.format(Locale.ROOT, "Teacher `%s` (%,d parameters)", t.architecture, r.teacherParams());
+            return String.format(Locale.ROOT, "Teacher `%s` (%,d parameters)", t.architecture(), r.teacherParams());
         }
-        List<Long> seeds = new ArrayList<>(List.of(t.seed));
-        seeds.addAll(t.ensembleSeeds);
+        List<Long> seeds = new ArrayList<>(List.of(t.seed()));
+        seeds.addAll(t.ensembleSeeds());
         String each = String.join(", ", r.memberAccuracies().stream().map(a -> String.format(Locale.ROOT, "%.2f%%", 100 * a)).toList());
         return String.format(Locale.ROOT, "Teacher: the ensemble (`%s`) of %d `%s` teachers (%,d parameters each) trained with seeds %s (%s)%s",
-                r.config().softLabels.ensemble, seeds.size(), t.architecture, r.teacherParams(), seeds, each,
+                r.config().softLabels().ensemble(), seeds.size(), t.architecture(), r.teacherParams(), seeds, each,
                 supplied.isEmpty() ? "" : " and " + supplied.size() + " from soft_labels.ensemble_teachers");
     }
 
     /** How the workers trained together, in words. */
     private static String trainer(KdConfig.Distill d) {
-        return switch (d.trainer) {
-            case EpochTrainer.ALLREDUCE -> "gradients summed over the workers every step (`allreduce`"
-                    + (d.syncBatchNorm ? ", synchronized batch norm)" : ")");
-            default -> String.format(Locale.ROOT, "parameters averaged every %d minibatches (`%s`)", d.averagingFrequency, d.trainer);
+        return switch (d.trainer()) {
+            case ALLREDUCE -> "gradients summed over the workers every step (`allreduce`"
+                    + (d.syncBatchNorm() ? ", synchronized batch norm)" : ")");
+            default -> String.format(Locale.ROOT, "parameters averaged every %d minibatches (`%s`)", d.averagingFrequency(), d.trainer());
         };
     }
 
     private static String schedule(KdConfig.Distill d) {
-        return switch (d.lrSchedule) {
-            case "cosine" -> "cosine to " + d.minLearningRate;
-            case "step" -> "times " + d.lrGamma + " every " + d.lrStepEpochs + " epochs";
-            default -> d.lrSchedule;
+        return switch (d.lrSchedule()) {
+            case COSINE -> "cosine to " + d.minLearningRate();
+            case STEP -> "times " + d.lrGamma() + " every " + d.lrStepEpochs() + " epochs";
+            case CONSTANT -> d.lrSchedule().toString();
         };
     }
 }

@@ -13,13 +13,13 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
-import org.kdspark.jobs.softlabels.Dl4jTeacherBackend;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.EncodingSizes;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.teacher.Dl4jTeacherBackend;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.eval.Throughput;
@@ -63,8 +63,8 @@ public final class SoftLabelBench {
         Map<String, Object> job = InferenceBench.softLabelJob(spark, config, run, scratch, "dl4j", mflops, gemm, () -> { });
         double sparkRate = (Double) job.get("images_per_s");
 
-        int batch = config.softLabels.batchSize;
-        List<String> taps = config.softLabels.featureTaps;
+        int batch = config.softLabels().batchSize();
+        List<String> taps = config.softLabels().featureTaps();
         Dl4jTeacherBackend.label(teacher, spec, taps, test.pixels(), 0, Math.min(batch, test.count())); // warm-up
         InferenceBench.log("plain DL4J loop over %d images at batch %d...", train.count() + test.count(), batch);
         long images = 0;

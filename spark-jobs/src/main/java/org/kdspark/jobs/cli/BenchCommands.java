@@ -14,13 +14,13 @@ import org.kdspark.jobs.bench.InferenceBench;
 import org.kdspark.jobs.bench.MethodsBench;
 import org.kdspark.jobs.bench.SoftLabelBench;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.distill.EpochTrainer;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.config.TrainerKind;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.provenance.Provenance;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code kd bench}: measurements that are not jobs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on a run.",
@@ -128,7 +128,7 @@ final class BenchCommands {
         @Option(names = "--trainers", split = ",", paramLabel = "T",
                 description = "Spark trainers to run, each at every averaging frequency: allreduce, barrier, dl4j; the first is the headline "
                         + "(default: distill.trainer).")
-        List<String> trainers;
+        List<TrainerKind> trainers;
 
         @Option(names = "--seeds", split = ",", paramLabel = "S",
                 description = "Every run once per seed (initialisation and data order); accuracies are means over the seeds (default: distill.seed).")
@@ -149,14 +149,8 @@ final class BenchCommands {
             if (epochs < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--epochs must be >= 1, is " + epochs);
             }
-            List<Integer> chosen = frequencies != null ? frequencies : List.of(config.distill.averagingFrequency);
-            List<String> kinds = trainers != null ? trainers : List.of(config.distill.trainer);
-            for (String kind : kinds) {
-                if (!EpochTrainer.KINDS.contains(kind)) {
-                    throw new CommandLine.ParameterException(new CommandLine(this), "--trainers: unknown trainer '" + kind + "', use "
-                            + EpochTrainer.KINDS);
-                }
-            }
+            List<Integer> chosen = frequencies != null ? frequencies : List.of(config.distill().averagingFrequency());
+            List<TrainerKind> kinds = trainers != null ? trainers : List.of(config.distill().trainer());
             Map<String, Object> r = DistillBench.run(spark, config, layout, new DistillBench.Options(epochs, kinds, chosen,
                     localBatchSizes != null ? localBatchSizes : List.of(), seeds != null ? seeds : List.of()));
             try {

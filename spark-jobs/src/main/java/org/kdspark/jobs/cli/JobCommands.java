@@ -8,12 +8,13 @@ import org.kdspark.jobs.evaluate.EvaluateJob;
 import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.pipeline.PipelineJob;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.retrain.RetrainJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.trainteacher.TeacherJob;
+import org.kdspark.kd.error.UserInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -52,7 +53,7 @@ final class JobCommands {
             TeacherJob.Result r = TeacherJob.run(spark, config, layout);
             StringBuilder out = new StringBuilder(line(r, layout.teacherModel()));
             for (int i = 0; i < r.members().size(); i++) {
-                out.append('\n').append(line(r.members().get(i), layout.teacherMemberModel(config.teacher.ensembleSeeds.get(i))));
+                out.append('\n').append(line(r.members().get(i), layout.teacherMemberModel(config.teacher().ensembleSeeds().get(i))));
             }
             return out.toString();
         }
@@ -114,7 +115,7 @@ final class JobCommands {
 
         @Override
         String run(SparkSession spark, KdConfig config, RunLayout layout) {
-            String student = name != null ? name : config.distill.method.equals("none") ? "baseline" : "kd";
+            String student = name != null ? name : config.distill().method().equals("none") ? "baseline" : "kd";
             DistillJob.Result r = DistillJob.run(spark, config, layout, student, resume);
             return String.format(Locale.ROOT, "distill: %s student (%s) test accuracy %.4f, %,d params, %.1f s -> %s", r.name(), r.method(),
                     r.scores().accuracy(), r.params(), r.seconds(), r.model());
@@ -190,14 +191,14 @@ final class JobCommands {
                 }
                 case "onnx" -> {
                     if (model == null) {
-                        throw new IllegalArgumentException("--format onnx needs --model (teacher, a student name, or a model zip)");
+                        throw new UserInputException("--format onnx needs --model (teacher, a student name, or a model zip)");
                     }
                     OnnxModelExport.Result r = OnnxModelExport.run(spark, layout, model, out, taps);
                     return String.format(Locale.ROOT, "export: %s -> %s (%,d bytes, outputs %s), verified on %d test images, "
                             + "max abs diff %.3g, same argmax, %.1f s", r.source(), r.file(), r.bytes(), r.outputs(), r.verifiedImages(),
                             r.maxAbsDiff(), r.seconds());
                 }
-                default -> throw new IllegalArgumentException("--format must be notebook or onnx, got '" + format + "'");
+                default -> throw new UserInputException("--format must be notebook or onnx, got '" + format + "'");
             }
         }
     }

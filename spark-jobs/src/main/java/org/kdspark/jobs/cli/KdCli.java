@@ -2,15 +2,15 @@ package org.kdspark.jobs.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import org.kdspark.jobs.config.ConfigException;
+import org.kdspark.jobs.config.ConfigDescription;
 import org.kdspark.jobs.config.ConfigLoader;
-import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.kd.gpu.UnsupportedGpuException;
+import org.kdspark.kd.error.JobFailedException;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.BuildInfo;
-import org.kdspark.kd.provenance.Provenance;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code kd} command line: one main class for the local launcher {@code bin/kd} and for
@@ -28,42 +28,43 @@ public final class KdCli {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit code (0 ok, 1 job failure, 2 usage or config error). */
+    /**
+     * Runs the command line and returns the exit code: 0 success; 2 usage or user-input error ({@link UserInputException}:
+     * a config key, a file, a model or a device that cannot be used; the message alone is printed); 1 a job that failed
+     * for a reason its message states ({@link JobFailedException}; the message alone), or a bug (any other exception,
+     * printed with its stack trace).
+     */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new KdCli());
+        CommandLine cli = new CommandLine(new KdCli()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (e instanceof ConfigException || e instanceof IngestJob.DatasetMissingException
-                    || e instanceof Provenance.IncompatibleArtifactException || e instanceof IllegalArgumentException
-                    || e instanceof UnsupportedGpuException) {
+            if (e instanceof UserInputException) {
                 err.println("kd " + cmd.getCommandName() + ": " + e.getMessage());
-                err.flush();
-                return 2;
-            }
-            if (e instanceof org.kdspark.kd.onnx.OnnxVerificationException || e instanceof org.kdspark.kd.onnx.UnsupportedModelException
-                    || e instanceof org.kdspark.kd.onnx.OnnxRuntimeEnvironment.GpuUnavailableException) {
-                // the message names the layer and difference, or what is missing: a stack trace adds nothing
+            } else if (e instanceof JobFailedException) {
                 err.println("kd " + cmd.getCommandName() + " failed: " + e.getMessage());
-                err.flush();
-                return 1;
+            } else {
+                err.println("kd " + cmd.getCommandName() + " failed: " + e);
+                e.printStackTrace(err);
             }
-            err.println("kd " + cmd.getCommandName() + " failed: " + e);
-            e.printStackTrace(err);
             err.flush();
-            return 1;
+            return e instanceof UserInputException ? 2 : 1;
         });
         return cli.execute(args);
     }
 
-    /** {@code kd config}: print the effective configuration. */
-    @Command(name = "config", mixinStandardHelpOptions = true, description = "Validate a config and print it with every default and override applied.")
+    /** {@code kd config}: print the effective configuration, or describe every key. */
+    @Command(name = "config", mixinStandardHelpOptions = true, description = {"Validate a config and print it with every default and override"
+            + " applied.", "--describe: print every key with its type, default and meaning (docs/configuration.md) instead."})
     static final class Config implements Callable<Integer> {
         @Mixin
         CommonOptions options;
 
+        @Option(names = "--describe", description = "Print every configuration key with its type, default and meaning, as Markdown.")
+        boolean describe;
+
         @Override
         public Integer call() {
-            System.out.print(ConfigLoader.toYaml(options.load()));
+            System.out.print(describe ? ConfigDescription.markdown() : ConfigLoader.toYaml(options.load()));
             return 0;
         }
     }

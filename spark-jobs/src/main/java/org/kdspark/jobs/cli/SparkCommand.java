@@ -3,7 +3,7 @@ package org.kdspark.jobs.cli;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.spark.Sessions;
 import picocli.CommandLine.Mixin;
@@ -26,9 +26,9 @@ abstract class SparkCommand implements Callable<Integer> {
     @Override
     public final Integer call() {
         KdConfig config = options.load();
-        SparkSession spark = Sessions.start(config.spark, job());
+        SparkSession spark = Sessions.start(config.spark(), job());
         try {
-            String root = new HadoopFiles(spark.sparkContext().hadoopConfiguration()).qualify(config.output);
+            String root = new HadoopFiles(spark.sparkContext().hadoopConfiguration()).qualify(config.output());
             System.out.println(run(spark, config, new RunLayout(root)));
             return 0;
         } finally {

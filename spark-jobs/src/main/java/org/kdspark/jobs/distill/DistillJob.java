@@ -3,56 +3,52 @@ package org.kdspark.jobs.distill;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.evaluate.Evaluation;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.train.Checkpoints;
+import org.kdspark.jobs.train.EpochTrainer;
+import org.kdspark.jobs.train.MinibatchBuilder;
+import org.kdspark.jobs.train.TrainingData;
+import org.kdspark.kd.codec.ColumnEncoding;
+import org.kdspark.kd.eval.Evaluation;
+import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.progress.Progress;
+import org.kdspark.kd.provenance.Hashes;
 import org.kdspark.kd.provenance.Provenance;
-import org.kdspark.kd.train.PreciseBatchNorm;
+import org.kdspark.kd.train.EarlyStopping;
+import org.kdspark.kd.train.EpochResult;
+import org.kdspark.kd.train.StudentTrainer;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import scala.Tuple2;
 
 /**
- * Distributed distillation: trains the student on Spark with parameter averaging, from the image table and
- * the soft-label store, and evaluates it on the test split.
+ * Distributed distillation: trains the student on Spark from the image table and the soft-label store, evaluates it
+ * on the test split and saves it (DL4J zip and verified ONNX file) with provenance.
  *
- * <p>The student is trained on an {@link Objective}, a weighted sum of distillation terms (one loss head each);
- * the job reads exactly the store columns those terms need (the logits, feature taps) and checks, before any
- * Spark work, that the store holds them in shapes the student can use. With the objective {@code {ce: 1}} the
- * identical student (same architecture, seed, data order, epochs) learns from the hard labels alone: the
- * baseline KD is measured against. The data order of each epoch is a function of (seed, epoch) only, so every
- * run sees the same minibatches.
+ * <p>The student is trained on an {@link Objective}, a weighted sum of distillation terms (one loss head each); the job
+ * reads exactly the store columns those terms need ({@link TrainingData}) and checks, before any Spark work, that the
+ * store holds them in shapes the student can use. With the objective {@code {ce: 1}} the identical student (same
+ * architecture, seed, data order, epochs) learns from the hard labels alone: the baseline KD is measured against. The
+ * epoch loop is the library's {@link StudentTrainer}, each epoch one pass of the configured {@link EpochTrainer} over
+ * minibatches whose order is a function of (seed, epoch) only; checkpoints and progress lines are its listeners.
  */
 public final class DistillJob {
 
-    /** One epoch's figures. */
-    public record Epoch(int epoch, double loss, double testAccuracy, Double validationAccuracy, double learningRate,
-            double examplesPerSecond, double seconds) {
-    }
-
     /** What a distill run produced. */
     public record Result(String name, String method, Evaluation.Scores scores, long params, double seconds,
-            double trainSeconds, long trainExamples, List<Epoch> history, String model) {
+            double trainSeconds, long trainExamples, List<EpochResult> history, String model) {
     }
 
     private DistillJob() {
@@ -65,11 +61,16 @@ public final class DistillJob {
 
     /** As {@link #run(SparkSession, KdConfig, RunLayout, String)}; {@code resume} continues from the last checkpoint. */
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, boolean resume) {
-        return run(spark, config, layout, name, config.distill.method, config.studentObjective(), resume);
+        return run(spark, config, layout, name, config.distill().method(), config.studentObjective(), resume);
     }
 
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, String method, Objective objective) {
         return run(spark, config, layout, name, method, objective, false);
+    }
+
+    /** The student name the command line uses by default: {@code baseline} for the method {@code none}, else {@code kd}. */
+    public static String defaultName(KdConfig config) {
+        return config.distill().method().equals(Methods.BASELINE) && config.distill().objective().isEmpty() ? "baseline" : "kd";
     }
 
     /**
@@ -79,71 +80,40 @@ public final class DistillJob {
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout, String name, String method,
             Objective objective, boolean resume) {
         long start = System.nanoTime();
-        KdConfig.Distill d = config.distill;
-        try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction)) {
-            data.signals().stream().filter(s -> s.encoding() instanceof org.kdspark.kd.codec.ColumnEncoding.TopK).findFirst()
-                    .ifPresent(s -> System.out.printf(Locale.ROOT, "distill %s: teacher logits decoded from %s: the classes not kept share"
-                            + " the teacher's remaining probability mass evenly (README \"Tensor encodings\")%n", name, s.encoding().configName()));
+        KdConfig.Distill d = config.distill();
+        Progress progress = Progress.of("distill " + name);
+        try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction())) {
+            data.signals().stream().filter(s -> s.encoding() instanceof ColumnEncoding.TopK).findFirst()
+                    .ifPresent(s -> progress.line("teacher logits decoded from %s: the classes not kept share the teacher's remaining"
+                            + " probability mass evenly (docs/store.md)", s.encoding().configName()));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Checkpoints checkpoints = new Checkpoints(files, layout.studentDir(name));
             Map<String, Object> trainingConfig = trainingConfig(config, method, objective, data.store(), data.imagesProvenance());
-            String configHash = ConfigHash.ofValue(trainingConfig);
+            String configHash = Hashes.ofValue(trainingConfig);
             Optional<Checkpoints.Checkpoint> restored = resume ? checkpoints.latest(configHash, trainingConfig) : Optional.empty();
             if (!resume) {
                 checkpoints.clear();
             }
+            EarlyStopping early = new EarlyStopping(d.earlyStoppingPatience());
+            StudentTrainer.Resume from = restored.map(c -> new StudentTrainer.Resume(c.meta().history(),
+                    early.enabled() ? checkpoints.best().orElse(null) : null)).orElse(StudentTrainer.Resume.FRESH);
+            if (resume) {
+                progress.line(restored.isPresent() ? "resuming after epoch " + (from.firstEpoch() - 1) + " from " + checkpoints.dir()
+                        : "no checkpoint under " + checkpoints.dir() + ", starting at epoch 1");
+            }
             ComputationGraph student = restored.map(Checkpoints.Checkpoint::network)
                     .orElseGet(() -> Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes()));
-            List<Epoch> history = new ArrayList<>(restored.map(c -> c.meta().history()).orElse(List.of()));
-            int firstEpoch = restored.map(c -> c.meta().epoch() + 1).orElse(1);
-            if (resume) {
-                System.out.println(restored.isPresent()
-                        ? String.format(Locale.ROOT, "distill %s: resuming after epoch %d from %s", name, firstEpoch - 1, checkpoints.dir())
-                        : "distill " + name + ": no checkpoint under " + checkpoints.dir() + ", starting at epoch 1");
-            }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int workers = d.workers > 0 ? d.workers : jsc.defaultParallelism();
-            EpochTrainer trainer = EpochTrainer.create(d.trainer, jsc, student,
-                    new EpochTrainer.Settings(workers, d.batchSizePerWorker, d.averagingFrequency, 2, d.seed, d.syncBatchNorm));
-            MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker);
-            LearningRateSchedule schedule = LearningRateSchedule.of(d);
-            EarlyStopping early = new EarlyStopping(d.earlyStoppingPatience);
-            ComputationGraph best = early.enabled() ? checkpoints.best().orElse(null) : null;
+            int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
+            EpochTrainer trainer = EpochTrainer.create(d.trainer(), jsc, student,
+                    new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm()));
             long trainExamples = data.trainExamples();
-            long trainStart = System.nanoTime();
-            for (int epoch = firstEpoch; epoch <= d.epochs; epoch++) {
-                if (early.shouldStop(history)) {
-                    System.out.printf(Locale.ROOT, "distill %s: early stop before epoch %d: validation accuracy last improved at epoch %d%n",
-                            name, epoch, early.bestEpoch(history));
-                    break;
-                }
-                long t0 = System.nanoTime();
-                double lr = schedule.rate(epoch);
-                trainer.network().setLearningRate(lr);
-                ComputationGraph before = trainer.network().clone();
-                JavaRDD<MultiDataSet> batches = data.minibatches(d.seed, epoch, workers, builder);
-                double loss = trainer.fitEpoch(batches, epoch);
-                LossGuard.check(epoch, loss, trainer.network(), before, objective, batches);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                recomputeBatchNorm(trainer.network(), batches, d);
-                double acc = Evaluation.evaluate(trainer.network(), data.test().images(), data.teacherTestLogits()).accuracy();
-                Double val = data.validation() == null ? null
-                        : Evaluation.evaluate(trainer.network(), data.validation(), null).accuracy();
-                history.add(new Epoch(epoch, loss, acc, val, lr, trainExamples / seconds, seconds));
-                if (early.enabled() && early.bestEpoch(history) == epoch) {
-                    best = trainer.network().clone();
-                    checkpoints.writeBest(epoch, best);
-                }
-                checkpoints.write(new Checkpoints.Meta(epoch, d.seed, configHash, trainingConfig, history), trainer.network());
-                double elapsed = (System.nanoTime() - trainStart) / 1e9;
-                int done = epoch - firstEpoch + 1;
-                System.out.printf(Locale.ROOT, "distill %s: epoch %d/%d  loss %.4f  lr %.2e  %stest acc %.4f  %.0f ex/s  elapsed %s  ETA %s%n",
-                        name, epoch, d.epochs, loss, lr, val == null ? "" : String.format(Locale.ROOT, "val acc %.4f  ", val), acc,
-                        trainExamples / seconds, duration(elapsed), duration(elapsed / done * (d.epochs - epoch)));
-            }
-            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
-            ComputationGraph trained = best != null ? best : trainer.network();
-            Evaluation.Scores scores = Evaluation.evaluate(trained, data.test().images(), data.teacherTestLogits());
+            StudentTrainer.Result trained = StudentTrainer.train(new SparkEpochs(trainer, data, data.builder(objective, d.batchSizePerWorker()),
+                            d.seed(), workers), settings(d, objective, trainExamples), evaluator(data),
+                    List.of(new CheckpointWriter(checkpoints, d.seed(), configHash, trainingConfig), new ProgressLines(progress, d.epochs())),
+                    from);
+            ComputationGraph kept = trained.trained();
+            Evaluation.Scores scores = Evaluation.evaluate(kept, data.test().images(), data.teacherTestLogits());
             Provenance provenance = Provenance.of("student", 1, "distill")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
@@ -158,29 +128,115 @@ public final class DistillJob {
                     .withDetail("objective", objective.toString())
                     .withDetail("workers", workers)
                     .withDetail("test_accuracy", scores.accuracy())
-                    .withDetail("epochs_trained", history.size())
-                    .withDetail("kept_epoch", best != null ? early.bestEpoch(history) : history.size())
+                    .withDetail("epochs_trained", trained.history().size())
+                    .withDetail("kept_epoch", trained.keptEpoch())
                     .withDetail("seconds", (System.nanoTime() - start) / 1e9)
-                    .withDetail("train_seconds", trainSeconds)
-                    .withDetail("examples_per_s", history.size() < firstEpoch ? 0.0 : trainExamples * (double) (history.size() - firstEpoch + 1) / trainSeconds)
-                    .withDetail("history", historyMaps(history));
-            files.writeBytes(layout.studentModel(name), ModelFiles.toZip(trained, provenance, false));
+                    .withDetail("train_seconds", trained.trainSeconds())
+                    .withDetail("examples_per_s", trained.epochsRun() == 0 ? 0.0 : trainExamples * (double) trained.epochsRun() / trained.trainSeconds())
+                    .withDetail("history", historyMaps(trained.history()));
+            files.writeBytes(layout.studentModel(name), ModelFiles.toZip(kept, provenance, false));
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
-            files.writeString(layout.studentDir(name) + "/history.json", toJson(history));
-            org.kdspark.jobs.onnx.OnnxModelExport.nextToStudent(files, layout.studentModel(name), trained, provenance, data.test().images());
-            return new Result(name, method, scores, trained.numParams(), (System.nanoTime() - start) / 1e9, trainSeconds,
-                    trainExamples, history, layout.studentModel(name));
+            files.writeString(layout.studentDir(name) + "/history.json", toJson(trained.history()));
+            OnnxModelExport.nextToStudent(files, layout.studentModel(name), kept, provenance, data.test().images());
+            return new Result(name, method, scores, kept.numParams(), (System.nanoTime() - start) / 1e9, trained.trainSeconds(),
+                    trainExamples, trained.history(), layout.studentModel(name));
         }
     }
 
-    /**
-     * Precise BN ({@code distill.precise_bn_examples}): the running statistics of {@code net}'s batch-norm layers from
-     * the first minibatches of the epoch's first partition, with the weights as they are now.
-     */
-    public static void recomputeBatchNorm(ComputationGraph net, JavaRDD<MultiDataSet> batches, KdConfig.Distill d) {
-        if (d.preciseBnExamples > 0 && PreciseBatchNorm.applies(net)) {
-            int count = (d.preciseBnExamples + d.batchSizePerWorker - 1) / d.batchSizePerWorker;
-            PreciseBatchNorm.recompute(net, batches.take(count).stream().map(b -> b.getFeatures(0)).toList());
+    /** The library loop's settings from the distill section. */
+    static StudentTrainer.Settings settings(KdConfig.Distill d, Objective objective, long examplesPerEpoch) {
+        int preciseBnBatches = (d.preciseBnExamples() + d.batchSizePerWorker() - 1) / d.batchSizePerWorker();
+        return new StudentTrainer.Settings(d.epochs(), d.schedule(), new EarlyStopping(d.earlyStoppingPatience()), preciseBnBatches,
+                objective, examplesPerEpoch);
+    }
+
+    /** Test accuracy (against the teacher's logits too) and validation accuracy of each epoch's student. */
+    static StudentTrainer.Evaluator evaluator(TrainingData data) {
+        return new StudentTrainer.Evaluator() {
+            @Override
+            public double testAccuracy(ComputationGraph network) {
+                return Evaluation.evaluate(network, data.test().images(), data.teacherTestLogits()).accuracy();
+            }
+
+            @Override
+            public Double validationAccuracy(ComputationGraph network) {
+                return data.validation() == null ? null : Evaluation.evaluate(network, data.validation(), null).accuracy();
+            }
+        };
+    }
+
+    /** Each epoch one pass of the Spark trainer over that epoch's minibatches. */
+    static final class SparkEpochs implements StudentTrainer.EpochRunner {
+        private final EpochTrainer trainer;
+        private final TrainingData data;
+        private final MinibatchBuilder builder;
+        private final long seed;
+        private final int workers;
+        private JavaRDD<MultiDataSet> batches;
+
+        SparkEpochs(EpochTrainer trainer, TrainingData data, MinibatchBuilder builder, long seed, int workers) {
+            this.trainer = trainer;
+            this.data = data;
+            this.builder = builder;
+            this.seed = seed;
+            this.workers = workers;
+        }
+
+        @Override
+        public ComputationGraph network() {
+            return trainer.network();
+        }
+
+        @Override
+        public double fitEpoch(int epoch) {
+            batches = data.minibatches(seed, epoch, workers, builder);
+            return trainer.fitEpoch(batches, epoch);
+        }
+
+        /** The first minibatches of the epoch's first partition (a Spark job over the epoch's order). */
+        @Override
+        public List<MultiDataSet> firstBatches(int epoch, int count) {
+            return batches.take(count);
+        }
+    }
+
+    /** Writes each epoch's checkpoint, and the best epoch's student under early stopping. */
+    private record CheckpointWriter(Checkpoints checkpoints, long seed, String configHash, Map<String, Object> trainingConfig)
+            implements StudentTrainer.Listener {
+        @Override
+        public void epochEnded(EpochResult result, List<EpochResult> history, ComputationGraph network, boolean best) {
+            if (best) {
+                checkpoints.writeBest(result.epoch(), network);
+            }
+            checkpoints.write(new Checkpoints.Meta(result.epoch(), seed, configHash, trainingConfig, history), network);
+        }
+    }
+
+    /** One line per epoch: loss, rate, accuracies, speed, elapsed time and ETA. */
+    private static final class ProgressLines implements StudentTrainer.Listener {
+        private final Progress progress;
+        private final int epochs;
+        private final long start = System.nanoTime();
+        private int done;
+
+        ProgressLines(Progress progress, int epochs) {
+            this.progress = progress;
+            this.epochs = epochs;
+        }
+
+        @Override
+        public void epochEnded(EpochResult e, List<EpochResult> history, ComputationGraph network, boolean best) {
+            done++;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            progress.line("epoch %d/%d  loss %.4f  lr %.2e  %stest acc %.4f  %.0f ex/s  elapsed %s  ETA %s", e.epoch(), epochs, e.loss(),
+                    e.learningRate(), e.validationAccuracy() == null ? "" : String.format(java.util.Locale.ROOT, "val acc %.4f  ",
+                            e.validationAccuracy()), e.testAccuracy(), e.examplesPerSecond(), duration(elapsed),
+                    duration(elapsed / done * (epochs - e.epoch())));
+        }
+
+        @Override
+        public void stoppedEarly(int epoch, int bestEpoch) {
+            progress.line("early stop before epoch %d: validation accuracy last improved at epoch %d", epoch, bestEpoch);
         }
     }
 
@@ -191,7 +247,7 @@ public final class DistillJob {
     private static Map<String, Object> trainingConfig(KdConfig config, String method, Objective objective, StoreVersion store,
             Provenance images) {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("distill", ConfigLoader.toMap(config).get("distill"));
+        c.put("distill", ConfigLoader.sectionMap(config, "distill"));
         c.put("method", method);
         c.put("objective", objective.toString());
         c.put("soft_labels", store.name());
@@ -199,62 +255,7 @@ public final class DistillJob {
         return c;
     }
 
-    /**
-     * The minibatches of one epoch. Rows are keyed by a hash of (id, seed, epoch), dealt to {@code workers}
-     * partitions by key and sorted by key inside each: the order depends on nothing but the seed and epoch.
-     */
-    static JavaRDD<MultiDataSet> minibatches(Dataset<Row> train, long seed, int epoch, int workers, MinibatchBuilder builder) {
-        Column key = functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch)).as("k");
-        List<Column> columns = new ArrayList<>(List.of(key));
-        for (String c : train.columns()) {
-            if (!c.equals(ImageTable.ID)) {
-                columns.add(functions.col(c));
-            }
-        }
-        return train.select(columns.toArray(Column[]::new))
-                .toJavaRDD()
-                .mapToPair(r -> {
-                    Object[] values = new Object[r.size() - 1];
-                    for (int i = 1; i < r.size(); i++) {
-                        values[i - 1] = r.get(i);
-                    }
-                    return new Tuple2<>(r.getLong(0), (Row) RowFactory.create(values));
-                })
-                .repartitionAndSortWithinPartitions(new ModuloPartitioner(workers))
-                .mapPartitions(builder);
-    }
-
-    /** Deals long keys to partitions by their value modulo the partition count: balanced and deterministic. */
-    static final class ModuloPartitioner extends Partitioner {
-        private static final long serialVersionUID = 1L;
-        private final int partitions;
-
-        ModuloPartitioner(int partitions) {
-            this.partitions = partitions;
-        }
-
-        @Override
-        public int numPartitions() {
-            return partitions;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            return (int) Math.floorMod((Long) key, (long) partitions);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ModuloPartitioner m && m.partitions == partitions;
-        }
-
-        @Override
-        public int hashCode() {
-            return partitions;
-        }
-    }
-
-    private static String toJson(List<Epoch> history) {
+    private static String toJson(List<EpochResult> history) {
         try {
             return Provenance.json().writeValueAsString(historyMaps(history));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -262,26 +263,26 @@ public final class DistillJob {
         }
     }
 
-    private static List<Map<String, Object>> historyMaps(List<Epoch> history) {
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Epoch e : history) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("epoch", e.epoch());
-                m.put("loss", e.loss());
-                m.put("test_accuracy", e.testAccuracy());
-                if (e.validationAccuracy() != null) {
-                    m.put("validation_accuracy", e.validationAccuracy());
-                }
-                m.put("learning_rate", e.learningRate());
-                m.put("examples_per_s", e.examplesPerSecond());
-                m.put("seconds", e.seconds());
-                out.add(m);
+    private static List<Map<String, Object>> historyMaps(List<EpochResult> history) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (EpochResult e : history) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epoch", e.epoch());
+            m.put("loss", e.loss());
+            m.put("test_accuracy", e.testAccuracy());
+            if (e.validationAccuracy() != null) {
+                m.put("validation_accuracy", e.validationAccuracy());
             }
-            return out;
+            m.put("learning_rate", e.learningRate());
+            m.put("examples_per_s", e.examplesPerSecond());
+            m.put("seconds", e.seconds());
+            out.add(m);
+        }
+        return out;
     }
 
     static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
+        return s >= 60 ? (s / 60) + "m" + String.format(java.util.Locale.ROOT, "%02d", s % 60) + "s" : s + "s";
     }
 }

@@ -12,13 +12,14 @@ import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
@@ -46,16 +47,16 @@ public final class EvaluateJob {
         int numClasses = store.numClasses();
         Dataset<Row> table = ImageTable.read(spark, layout.images());
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
-        float[] teacherLogits = Evaluation.teacherLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
+        float[] teacherLogits = SoftLabelStore.testLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
 
         // the teacher that labelled: an external ONNX file (soft_labels.teacher_onnx), one trained elsewhere
         // (soft_labels.teacher_model), or the run's own; scored on the test images
         Provenance teacherProvenance = null;
         ComputationGraph teacher = null;
-        if (config.softLabels.teacherModel != null) {
-            String uri = files.qualify(config.softLabels.teacherModel);
+        if (config.softLabels().teacherModel() != null) {
+            String uri = files.qualify(config.softLabels().teacherModel());
             teacher = TeacherModels.load(files.readBytes(uri), uri).graph();
-        } else if (config.softLabels.teacherOnnx == null) {
+        } else if (config.softLabels().teacherOnnx() == null) {
             byte[] teacherZip = files.readBytes(layout.teacherModel());
             teacherProvenance = ModelFiles.provenanceFromZip(teacherZip);
             teacher = ModelFiles.graphFromZip(teacherZip, false);
@@ -64,7 +65,7 @@ public final class EvaluateJob {
         // students learnt from, the store's test logits, and the parameters of every teacher that made them
         List<?> members = store.provenance().details().get("teachers") instanceof List<?> l ? l : List.of();
         String teacherSource = !members.isEmpty() ? "ensemble of " + members.size() + " teachers, " + store.provenance().details().get("ensemble")
-                : config.softLabels.teacherOnnx != null ? "ONNX file " + files.qualify(config.softLabels.teacherOnnx) : null;
+                : config.softLabels().teacherOnnx() != null ? "ONNX file " + files.qualify(config.softLabels().teacherOnnx()) : null;
         Evaluation.Scores teacherScores = teacherSource == null ? Evaluation.evaluate(teacher, test.images(), null)
                 : Evaluation.score(teacherLogits, test.images().labels(), null);
         long teacherParams = members.isEmpty() ? (teacher == null ? -1 : teacher.numParams()) : ensembleParams(files, members, teacher);
@@ -88,7 +89,7 @@ public final class EvaluateJob {
         Map<String, Object> distill = new LinkedHashMap<>();
         Map<String, Object> configMap = ConfigLoader.toMap(config);
         distill.putAll((Map<String, Object>) configMap.get("distill"));
-        Report.Content content = new Report.Content(config.dataset.name, images.counts().getOrDefault("train", 0L),
+        Report.Content content = new Report.Content(config.dataset().name(), images.counts().getOrDefault("train", 0L),
                 images.counts().getOrDefault("test", 0L), teacherScores.accuracy(), teacherParams,
                 teacherProvenance == null ? Double.NaN : num(teacherProvenance.details().get("train_seconds")), teacherReused,
                 teacherScores.nll(), teacherScores.ece(), teacherSource, store.entry().rows(), store.entry().bytesPerRow(),

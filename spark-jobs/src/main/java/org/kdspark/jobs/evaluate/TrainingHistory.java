@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -32,7 +33,7 @@ public record TrainingHistory(List<Epoch> epochs) {
             throw new UncheckedIOException("cannot parse " + where + " (a student's per-epoch history): " + e.getMessage(), e);
         }
         if (root == null || !root.isArray()) {
-            throw new IllegalArgumentException(where + " is not a JSON array of epochs; re-run 'kd distill' to rewrite it");
+            throw new UserInputException(where + " is not a JSON array of epochs; re-run 'kd distill' to rewrite it");
         }
         List<Epoch> epochs = new ArrayList<>();
         int position = 0;

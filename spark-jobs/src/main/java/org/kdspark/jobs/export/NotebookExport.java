@@ -23,12 +23,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -96,7 +97,7 @@ public final class NotebookExport {
      */
     public static Result run(SparkSession spark, RunLayout layout, int thumbnailsPerSplit) {
         if (thumbnailsPerSplit < 0 || thumbnailsPerSplit > MAX_THUMBNAILS_PER_SPLIT) {
-            throw new IllegalArgumentException("thumbnails per split must be between 0 and " + MAX_THUMBNAILS_PER_SPLIT + ", got "
+            throw new UserInputException("thumbnails per split must be between 0 and " + MAX_THUMBNAILS_PER_SPLIT + ", got "
                     + thumbnailsPerSplit);
         }
         long start = System.nanoTime();

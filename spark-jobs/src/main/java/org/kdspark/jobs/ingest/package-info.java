@@ -1,2 +1,2 @@
-/** The ingest job: raw image sets (IDX files, image folders) into the Parquet image table. */
+/** The ingest job: a raw image set, read by its {@link org.kdspark.jobs.sources.ImageSource}, into the Parquet image table and its rejects. */
 package org.kdspark.jobs.ingest;

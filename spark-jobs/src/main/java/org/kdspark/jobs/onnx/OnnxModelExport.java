@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.TableImages;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.onnx.OnnxExporter;
@@ -18,6 +19,8 @@ import org.kdspark.kd.onnx.OnnxVerificationException;
 import org.kdspark.kd.onnx.UnsupportedModelException;
 import org.kdspark.kd.onnx.VerifiedOnnxExport;
 import org.kdspark.kd.provenance.Provenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DL4J models of a run written as verified ONNX files: {@code kd export --format onnx}, and the {@code model.onnx}
@@ -29,6 +32,8 @@ import org.kdspark.kd.provenance.Provenance;
  * (kind {@value #KIND}, the source model and its SHA-256) and the verification figures ({@code kd.verified.*}).
  */
 public final class OnnxModelExport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModelExport.class);
 
     public static final String KIND = "onnx-model";
     public static final int SCHEMA_VERSION = 1;
@@ -56,7 +61,7 @@ public final class OnnxModelExport {
         String zipUri = resolve(files, layout, model);
         String target = out != null ? files.qualify(out) : siblingOf(zipUri);
         if (!files.exists(layout.images())) {
-            throw new IllegalArgumentException("no image table at " + layout.images() + " to verify the export on: run "
+            throw new UserInputException("no image table at " + layout.images() + " to verify the export on: run "
                     + "'kd ingest' for this --output first");
         }
         LabeledImages sample = TableImages.collect(ImageTable.read(spark, layout.images()), ImageTable.TEST, VERIFY_IMAGES).images();
@@ -87,7 +92,7 @@ public final class OnnxModelExport {
             return new Result(zipUri, target, r.bytes().length, r.sha256(), r.outputs(), r.verification().maxAbsDiff(),
                     r.verification().batchSize(), (System.nanoTime() - start) / 1e9);
         } catch (OnnxVerificationException | UnsupportedModelException e) {
-            System.err.println("WARNING: no " + target + ": the student does not export to ONNX: " + e.getMessage());
+            LOG.warn("no {}: the student does not export to ONNX: {}", target, e.getMessage());
             return null;
         }
     }
@@ -111,7 +116,7 @@ public final class OnnxModelExport {
     }
 
     /** {@code logits} first, then the other taps. */
-    static List<String> withLogits(List<String> taps) {
+    public static List<String> withLogits(List<String> taps) {
         List<String> all = new ArrayList<>(List.of(GraphOutputs.LOGITS));
         taps.stream().filter(t -> !t.equals(GraphOutputs.LOGITS)).forEach(all::add);
         return all;
@@ -132,7 +137,7 @@ public final class OnnxModelExport {
 
     private static String requireFile(HadoopFiles files, String uri, String message) {
         if (!files.exists(uri)) {
-            throw new IllegalArgumentException(message + " (looked for " + uri + ")");
+            throw new UserInputException(message + " (looked for " + uri + ")");
         }
         return uri;
     }

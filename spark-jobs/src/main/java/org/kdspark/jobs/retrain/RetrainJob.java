@@ -12,17 +12,18 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
-import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -55,21 +56,21 @@ public final class RetrainJob {
     public static Result run(SparkSession spark, KdConfig config, RunLayout layout) {
         long start = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        String registryUri = config.retrain.registry != null ? config.retrain.registry : layout.root() + "/registry";
-        ModelRegistry registry = new ModelRegistry(files, registryUri, config.retrain.model);
+        String registryUri = config.retrain().registry() != null ? config.retrain().registry() : layout.root() + "/registry";
+        ModelRegistry registry = new ModelRegistry(files, registryUri, config.retrain().model());
 
-        step(1, "ingest " + config.dataset.path);
+        step(1, "ingest " + config.dataset().path());
         IngestJob.Result ingest = IngestJob.run(spark, config, layout);
-        System.out.printf(Locale.ROOT, "  %d train + %d test images, %d rejected (%s)%n", ingest.train(), ingest.test(), ingest.rejected(),
+        Progress.plain("  %d train + %d test images, %d rejected (%s)", ingest.train(), ingest.test(), ingest.rejected(),
                 ingest.reused() ? "unchanged, reused" : "read");
 
         step(2, "teacher");
         if (files.exists(layout.teacherModel())) {
-            System.out.println("  keeping the current teacher " + layout.teacherModel() + " (sha256 " + files.sha256(layout.teacherModel()).substring(0, 12)
-                    + "); 'kd train-teacher' replaces it");
+            Progress.plain("  keeping the current teacher %s (sha256 %s); 'kd train-teacher' replaces it", layout.teacherModel(),
+                    files.sha256(layout.teacherModel()).substring(0, 12));
         } else {
             TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);
-            System.out.printf(Locale.ROOT, "  no teacher yet: trained one, test accuracy %.4f%n", teacher.accuracy());
+            Progress.plain("  no teacher yet: trained one, test accuracy %.4f", teacher.accuracy());
         }
 
         step(3, "soft labels (new images only)");
@@ -77,9 +78,9 @@ public final class RetrainJob {
 
         step(4, "held-out set");
         LabeledImages holdout = holdout(spark, files, registry, layout);
-        System.out.printf(Locale.ROOT, "  %d images, frozen at %s%n", holdout.count(), registry.holdout());
+        Progress.plain("  %d images, frozen at %s", holdout.count(), registry.holdout());
 
-        step(5, "candidate student (" + config.distill.method + ")");
+        step(5, "candidate student (" + config.distill().method() + ")");
         DistillJob.Result candidate = DistillJob.run(spark, config, layout, CANDIDATE);
         Evaluation.Scores candidateScores = Evaluation.evaluate(ModelFiles.graphFromZip(files.readBytes(candidate.model()), false), holdout, null);
 
@@ -87,18 +88,18 @@ public final class RetrainJob {
         var current = registry.current();
         Evaluation.Scores currentScores = current.map(c -> Evaluation.evaluate(graph(files, registry.model(c.version())), holdout, null)).orElse(null);
         double gain = currentScores == null ? Double.NaN : candidateScores.accuracy() - currentScores.accuracy();
-        boolean promote = currentScores == null || gain > config.retrain.minImprovement;
+        boolean promote = currentScores == null || gain > config.retrain().minImprovement();
         String reason = currentScores == null ? "no production student yet"
                 : String.format(Locale.ROOT, "held-out accuracy %.4f vs %.4f of %s: %+.2f points, %s %.2f required", candidateScores.accuracy(),
                         currentScores.accuracy(), current.get().version(), 100 * gain, promote ? "more than the" : "not more than the",
-                        100 * config.retrain.minImprovement);
+                        100 * config.retrain().minImprovement());
         String version = registry.nextVersion();
         record(files, layout, registry, version, config, candidate, candidateScores, current.orElse(null), currentScores, promote, reason,
                 labels, holdout.count(), start);
         if (promote) {
             registry.promote(new ModelRegistry.Current(version, candidateScores.accuracy(), Instant.now().toString()));
         }
-        System.out.printf(Locale.ROOT, "  %s %s: %s%n", version, promote ? "PROMOTED" : "not promoted", reason);
+        Progress.plain("  %s %s: %s", version, promote ? "PROMOTED" : "not promoted", reason);
         return new Result(version, promote, reason, candidateScores.accuracy(), current.map(ModelRegistry.Current::version).orElse(null),
                 currentScores == null ? Double.NaN : currentScores.accuracy(), holdout.count(), labels.labelled(), registry.root());
     }
@@ -141,7 +142,7 @@ public final class RetrainJob {
         figures.put("candidate", scores(candidateScores));
         figures.put("previous_version", current == null ? null : current.version());
         figures.put("previous", currentScores == null ? null : scores(currentScores));
-        figures.put("min_improvement", config.retrain.minImprovement);
+        figures.put("min_improvement", config.retrain().minImprovement());
         figures.put("train_examples", candidate.trainExamples());
         figures.put("soft_labels", Map.of("version", labels.version(), "rows", labels.rows(), "labelled_now", labels.labelled(),
                 "reused", labels.reused()));
@@ -163,6 +164,6 @@ public final class RetrainJob {
     }
 
     private static void step(int n, String what) {
-        System.out.printf("[%d/%d] %s%n", n, STEPS, what);
+        Progress.plain("[%d/%d] %s", n, STEPS, what);
     }
 }

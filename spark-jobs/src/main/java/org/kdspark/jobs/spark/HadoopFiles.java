@@ -5,11 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -20,6 +16,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.kdspark.kd.provenance.Hashes;
 
 /** Small file operations on any Hadoop file system (file://, hdfs://, s3a://) by URI string. */
 public final class HadoopFiles {
@@ -173,20 +170,12 @@ public final class HadoopFiles {
         }
     }
 
+    /** The SHA-256 of the file at {@code uri}, read as a stream. */
     public String sha256(String uri) {
-        try (InputStream in = new DigestInputStream(open(uri), sha())) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        try (InputStream in = open(uri)) {
+            return Hashes.sha256(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + uri, e);
-        }
-    }
-
-    private static MessageDigest sha() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -6,7 +6,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.kd.gpu.GpuCheck;
-import org.kdspark.kd.train.NativeHelpers;
+import org.kdspark.kd.model.NativeHelpers;
 
 /**
  * The one place that builds a SparkSession for the jobs.
@@ -31,9 +31,9 @@ public final class Sessions {
         GpuCheck.require("driver", List.of());
         System.setProperty(TIME_SOURCE_PROPERTY, System.getProperty(TIME_SOURCE_PROPERTY, SYSTEM_CLOCK));
         SparkConf defaults = new SparkConf(true);
-        String master = config.master != null ? config.master : defaults.get("spark.master", "local[*]");
+        String master = config.master() != null ? config.master() : defaults.get("spark.master", "local[*]");
         SparkSession.Builder builder = SparkSession.builder()
-                .appName(config.appName + " " + job)
+                .appName(config.appName() + " " + job)
                 .master(master)
                 .config("spark.sql.parquet.compression.codec", "zstd")
                 .config("spark.ui.showConsoleProgress", "false")
@@ -65,19 +65,19 @@ public final class Sessions {
             // on its class path, and every process that reads the setting must be able to load the class
             builder.config("spark.hadoop." + NioLocalFileSystem.IMPL_KEY, NioLocalFileSystem.class.getName());
         }
-        for (Map.Entry<String, String> e : config.conf.entrySet()) {
+        for (Map.Entry<String, String> e : config.conf().entrySet()) {
             builder.config(e.getKey(), e.getValue());
         }
         boolean executorsInThisJvm = master.equals("local") || master.startsWith("local[");
         if (GpuCheck.cudaBackendPresent() && !executorsInThisJvm) {
             // local[N] runs its executor in this JVM, which was checked above; every other master has executor JVMs
-            String plugins = config.conf.getOrDefault("spark.plugins", defaults.get("spark.plugins", ""));
+            String plugins = config.conf().getOrDefault("spark.plugins", defaults.get("spark.plugins", ""));
             if (!plugins.contains(GpuCheckPlugin.class.getName())) {
                 builder.config("spark.plugins", (plugins.isBlank() ? "" : plugins + ",") + GpuCheckPlugin.class.getName());
             }
         }
         SparkSession spark = builder.getOrCreate();
-        spark.sparkContext().setLogLevel(System.getProperty("kd.spark.logLevel", "WARN"));
+        spark.sparkContext().setLogLevel(System.getProperty("kd.spark().logLevel", "WARN"));
         return spark;
     }
 

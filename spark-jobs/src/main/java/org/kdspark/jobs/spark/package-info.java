@@ -1,2 +1,2 @@
-/** Spark plumbing shared by the jobs: the session factory and Hadoop file access. */
+/** Spark plumbing shared by the jobs: the session factory, Hadoop file access and the GPU check of the executors. */
 package org.kdspark.jobs.spark;

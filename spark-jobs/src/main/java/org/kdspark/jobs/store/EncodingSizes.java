@@ -26,6 +26,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.kd.codec.ColumnEncoding;
+import org.kdspark.kd.error.UserInputException;
 
 /**
  * Bytes per row of each per-column encoding ({@link ColumnEncoding}) on a real soft-label store: every row's logits
@@ -50,16 +51,16 @@ public final class EncodingSizes {
         StoreVersion version = SoftLabelStore.open(spark, store);
         SoftLabelStore.Signal signal = version.signals().get(tap);
         if (signal == null) {
-            throw new IllegalArgumentException("the store at " + store + " has no feature tap '" + tap + "': it holds " + version.signals().keySet());
+            throw new UserInputException("the store at " + store + " has no feature tap '" + tap + "': it holds " + version.signals().keySet());
         }
         if (!(signal.encoding() instanceof ColumnEncoding.Dense)) {
-            throw new IllegalArgumentException("feature tap '" + tap + "' is stored as " + signal.encoding().configName()
+            throw new UserInputException("feature tap '" + tap + "' is stored as " + signal.encoding().configName()
                     + ": re-encoding needs it stored whole (float16 or float32)");
         }
         ColumnEncoding stored = signal.encoding();
         int[] shape = signal.shape();
         if (shape.length != 3) {
-            throw new IllegalArgumentException("feature tap '" + tap + "' has shape " + java.util.Arrays.toString(shape)
+            throw new UserInputException("feature tap '" + tap + "' has shape " + java.util.Arrays.toString(shape)
                     + ": the pooling and attention encodings need a feature map [C, H, W]");
         }
         // a top-k store's logits come back as their dense reconstruction: its topk:K figures are exact for the stored

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.codec.ColumnEncoding;
+import org.kdspark.kd.codec.LogitsEncoding;
 import org.kdspark.kd.data.ImageView;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.provenance.Provenance;
@@ -74,8 +75,6 @@ public final class SoftLabelStore {
     public static final String LOGITS_TOPK = "logits_topk";
     /** How the provenance and the version key name the dense {@code array<float>} logits column. */
     public static final String DENSE_LOGITS = "array<float>";
-    /** The spellings {@code soft_labels.logits_encoding} accepts. */
-    public static final String LOGITS_ALLOWED = "float32 (array<float>, the default), topk:K, topk:K:float16 (K >= 1 and at most the classes)";
     /** An ensemble's column: each teacher's raw logits, in the order of the provenance's {@code details.teachers}. */
     public static final String MEMBER_LOGITS = "member_logits";
     /** Stores with augmented views: the view (0 = the image itself) and its parameters ({@link ImageView}). */
@@ -137,51 +136,14 @@ public final class SoftLabelStore {
         return FEATURE_PREFIX + tap.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    /**
-     * Parses the encoding of a feature-tap column ({@link ColumnEncoding#parseFeature}); a bad one fails naming
-     * {@code where} and the allowed forms.
-     */
-    public static ColumnEncoding featureEncoding(String spec, String where) {
-        try {
-            return ColumnEncoding.parseFeature(spec);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
+    /** The column that holds the logits in {@code encoding}. */
+    public static String logitsColumn(LogitsEncoding encoding) {
+        return encoding instanceof LogitsEncoding.TopK ? LOGITS_TOPK : LOGITS;
     }
 
-    /**
-     * Parses {@code soft_labels.logits_encoding}: {@code null} for {@code float32}, the dense {@code array<float>}
-     * column every existing store, the DuckDB check and the notebooks read; a {@link ColumnEncoding.TopK} otherwise.
-     * Dense float16 logits are not offered: at 10 classes they save 18 bytes a row, and many-class teachers are better
-     * served by top-k. A bad spelling fails naming {@code where} and the allowed ones.
-     */
-    public static ColumnEncoding logitsEncoding(String spec, String where) {
-        String s = spec == null ? "" : spec.trim().toLowerCase(java.util.Locale.ROOT);
-        if (s.equals("float32")) {
-            return null;
-        }
-        ColumnEncoding e;
-        try {
-            e = ColumnEncoding.parse(s);
-        } catch (IllegalArgumentException x) {
-            // the codec's own reason (e.g. "topk needs K >= 1, not 0"), without its list of every column's encodings
-            String reason = x.getCause() instanceof IllegalArgumentException c && c.getMessage() != null ? " (" + c.getMessage() + ")" : "";
-            throw new IllegalArgumentException(where + " '" + spec + "' is not a logits encoding" + reason + "; allowed: " + LOGITS_ALLOWED, x);
-        }
-        if (!(e instanceof ColumnEncoding.TopK)) {
-            throw new IllegalArgumentException(where + " '" + spec + "' is not a logits encoding; allowed: " + LOGITS_ALLOWED);
-        }
-        return e;
-    }
-
-    /** The column that holds the logits in {@code encoding} ({@code null}: dense). */
-    public static String logitsColumn(ColumnEncoding encoding) {
-        return encoding == null ? LOGITS : LOGITS_TOPK;
-    }
-
-    /** The provenance name of a logits encoding ({@code null}: {@value #DENSE_LOGITS}). */
-    public static String logitsEncodingName(ColumnEncoding encoding) {
-        return encoding == null ? DENSE_LOGITS : encoding.configName();
+    /** How the provenance and the version key name a logits encoding: {@value #DENSE_LOGITS}, or its config spelling. */
+    public static String logitsEncodingName(LogitsEncoding encoding) {
+        return encoding instanceof LogitsEncoding.TopK t ? t.configName() : DENSE_LOGITS;
     }
 
     /**
@@ -239,6 +201,33 @@ public final class SoftLabelStore {
         }
     }
 
+    /**
+     * The teacher's stored logits for the test images {@code ids}, in that order, decoded by the store's {@code logits}
+     * signal (a top-k store gives its dense reconstruction: the same arg-max, the teacher's top-K probabilities at T=1).
+     */
+    public static float[] testLogits(Dataset<Row> store, Signal logits, List<String> ids) {
+        int numClasses = logits.width();
+        List<Row> rows = store.filter(functions.col(SPLIT).equalTo(ImageTable.TEST)).select(ID, logits.column()).collectAsList();
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            index.put(ids.get(i), i);
+        }
+        float[] out = new float[ids.size() * numClasses];
+        int found = 0;
+        for (Row r : rows) {
+            Integer i = index.get(r.getString(0));
+            if (i != null) {
+                logits.decodeInto(r, 1, out, i * numClasses);
+                found++;
+            }
+        }
+        if (found != ids.size()) {
+            throw new IllegalStateException("the soft-label store has logits for " + found + " of " + ids.size()
+                    + " test images: re-run 'kd soft-labels' for this image table");
+        }
+        return out;
+    }
+
     /** The store's class count: {@code details.num_classes}, else the size of {@code details.classes}. */
     static int numClasses(Provenance store) {
         if (store.details().get("num_classes") instanceof Number n) {
@@ -265,10 +254,13 @@ public final class SoftLabelStore {
         ColumnEncoding logitsEncoding = null;
         if (logits instanceof Map<?, ?> l && l.get("encoding") != null && !DENSE_LOGITS.equals(l.get("encoding"))) {
             try {
-                logitsEncoding = logitsEncoding(String.valueOf(l.get("encoding")), "the store's logits encoding");
+                if (LogitsEncoding.parse(String.valueOf(l.get("encoding"))) instanceof LogitsEncoding.TopK t) {
+                    logitsEncoding = t.cell();
+                }
             } catch (IllegalArgumentException e) {
-                throw new Provenance.IncompatibleArtifactException(e.getMessage() + ": this build cannot read these logits; re-run"
-                        + " 'kd soft-labels' with this build (soft_labels.logits_encoding one of " + LOGITS_ALLOWED + ")");
+                throw new Provenance.IncompatibleArtifactException("the store's logits encoding " + e.getMessage() + ": this build cannot"
+                        + " read these logits; re-run 'kd soft-labels' with this build (soft_labels.logits_encoding one of "
+                        + LogitsEncoding.ALLOWED + ")");
             }
             logitsColumn = String.valueOf(l.get("column"));
         }
@@ -303,13 +295,13 @@ public final class SoftLabelStore {
         return columns(taps, 1, false);
     }
 
-    /** The store's columns: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
+    /** The store's columns: see {@link #schema(List, int, boolean, LogitsEncoding)}. */
     public static Column[] columns(List<String> taps, int teachers, boolean views) {
-        return columns(taps, teachers, views, null);
+        return columns(taps, teachers, views, LogitsEncoding.DENSE);
     }
 
-    /** The store's columns: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
-    public static Column[] columns(List<String> taps, int teachers, boolean views, ColumnEncoding logitsEncoding) {
+    /** The store's columns: see {@link #schema(List, int, boolean, LogitsEncoding)}. */
+    public static Column[] columns(List<String> taps, int teachers, boolean views, LogitsEncoding logitsEncoding) {
         return java.util.Arrays.stream(schema(taps, teachers, views, logitsEncoding).fieldNames()).map(functions::col).toArray(Column[]::new);
     }
 
@@ -317,25 +309,26 @@ public final class SoftLabelStore {
         return schema(taps, 1, false);
     }
 
-    /** The store's schema with dense logits: see {@link #schema(List, int, boolean, ColumnEncoding)}. */
+    /** The store's schema with dense logits: see {@link #schema(List, int, boolean, LogitsEncoding)}. */
     public static StructType schema(List<String> taps, int teachers, boolean views) {
-        return schema(taps, teachers, views, null);
+        return schema(taps, teachers, views, LogitsEncoding.DENSE);
     }
 
     /**
-     * The store's schema: the logits as {@code array<float>} in {@value #LOGITS}, or, with a {@code logitsEncoding},
+     * The store's schema: the logits as {@code array<float>} in {@value #LOGITS}, or, with a top-k {@code logitsEncoding},
      * as its binary cell in {@value #LOGITS_TOPK}; an ensemble of {@code teachers > 1} adds {@value #MEMBER_LOGITS}
      * after the taps (always dense {@code array<array<float>>}, whatever the logits' encoding: no
      * reader trains from it, it is there to analyse the members),
      * a store with augmented {@code views} the {@link #VIEW_COLUMNS} last.
      */
-    public static StructType schema(List<String> taps, int teachers, boolean views, ColumnEncoding logitsEncoding) {
+    public static StructType schema(List<String> taps, int teachers, boolean views, LogitsEncoding logitsEncoding) {
         StructType s = new StructType()
                 .add(ID, StringType, false)
                 .add(SPLIT, StringType, false)
                 .add(LABEL, IntegerType, false)
                 .add(IMAGE_HASH, LongType, false)
-                .add(logitsColumn(logitsEncoding), logitsEncoding == null ? DataTypes.createArrayType(FloatType, false) : BinaryType, false);
+                .add(logitsColumn(logitsEncoding), logitsEncoding instanceof LogitsEncoding.TopK ? BinaryType
+                        : DataTypes.createArrayType(FloatType, false), false);
         for (String tap : taps) {
             s = s.add(featureColumn(tap), BinaryType, false);
         }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -132,7 +133,7 @@ public record StoreManifest(
     /** This manifest with {@code version} (which must exist) as the current one. */
     public StoreManifest withCurrent(String version) {
         if (!versions.containsKey(version)) {
-            throw new IllegalArgumentException("no version " + version + " in the store: it has " + versions.keySet());
+            throw new UserInputException("no version " + version + " in the store: it has " + versions.keySet());
         }
         return new StoreManifest(kind, schemaVersion, version, versions);
     }

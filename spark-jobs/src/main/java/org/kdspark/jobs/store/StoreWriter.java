@@ -10,9 +10,8 @@ import org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.kdspark.jobs.config.ConfigHash;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -21,6 +20,8 @@ import org.kdspark.kd.provenance.Provenance;
  * time.
  */
 public final class StoreWriter {
+
+    private static final Progress PROGRESS = Progress.of("soft-labels");
 
     static final String VERSION_PREFIX = "teacher=";
     static final String BATCH_PREFIX = "batch=";
@@ -53,28 +54,6 @@ public final class StoreWriter {
      */
     public static StoreWriter open(SparkSession spark, String root, String teacherSha256, String signalsKey) {
         return new StoreWriter(spark, root, teacherSha256, signalsKey);
-    }
-
-    /**
-     * A hash of everything that makes two labelling runs with the same teacher interchangeable: the input spec, the
-     * classes, and each stored signal's column, shape and encoding.
-     */
-    public static String signalsKey(InputSpec spec, List<?> classes, Map<String, Object> logits, Map<String, Object> features) {
-        return signalsKey(spec, classes, logits, features, Map.of());
-    }
-
-    /** As {@link #signalsKey(InputSpec, List, Map, Map)}, for a store with augmented {@code views} (empty: none). */
-    public static String signalsKey(InputSpec spec, List<?> classes, Map<String, Object> logits, Map<String, Object> features,
-            Map<String, Object> views) {
-        Map<String, Object> key = new LinkedHashMap<>();
-        key.put("input_spec", spec.toString());
-        key.put("classes", classes);
-        key.put("logits", logits);
-        key.put("features", features);
-        if (!views.isEmpty()) {
-            key.put("views", views);
-        }
-        return ConfigHash.ofValue(key);
     }
 
     /** The version directory for a teacher and a signal spec: {@code teacher=SHA12_KEY8}. */
@@ -138,7 +117,7 @@ public final class StoreWriter {
         StoreManifest m = StoreManifest.read(files, root);
         if (m == null) {
             if (files.exists(root + "/" + ParquetArtifacts.SIDECAR)) {
-                System.out.println("soft-labels: replacing the unversioned (schema version 1) store at " + root);
+                PROGRESS.line("replacing the unversioned (schema version 1) store at %s", root);
             }
             if (files.exists(root)) {
                 files.delete(root);
@@ -149,7 +128,7 @@ public final class StoreWriter {
         Set<String> committed = entry == null ? Set.of() : entry.batches().stream().map(StoreManifest.Batch::name).collect(Collectors.toSet());
         for (String dir : files.directories(root + "/" + version)) {
             if (!committed.contains(dir)) {
-                System.out.println("soft-labels: removing " + root + "/" + version + "/" + dir + ", left uncommitted by an interrupted run");
+                PROGRESS.line("removing %s/%s/%s, left uncommitted by an interrupted run", root, version, dir);
                 files.delete(root + "/" + version + "/" + dir);
             }
         }

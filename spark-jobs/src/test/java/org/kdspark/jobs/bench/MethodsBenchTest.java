@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.config.TrainerKind;
 
 class MethodsBenchTest {
 
@@ -23,7 +24,7 @@ class MethodsBenchTest {
                 new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880, 0.882), List.of(10.0, 12.0)),
                 new MethodsBench.Row("kd", "KL(p||q)", List.of(0.890, 0.892), List.of(11.0, 11.0)),
                 new MethodsBench.Row("sp", "sp formula", List.of(0.875, 0.879), List.of(13.0, 13.0)));
-        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, List.of(0.923), 357_290, 26_866, List.of(1L, 2L), rows, new KdConfig(), 754),
+        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, List.of(0.923), 357_290, 26_866, List.of(1L, 2L), rows, KdConfig.defaults(), 754),
                 "bin/kd bench methods --seeds 1,2");
 
         assertTrue(md.contains("| kd | `KL(p\\|\\|q)` | 89.10% ± 0.14 | +1.00 | 89.00, 89.20 | 11 s |"), md);
@@ -38,9 +39,7 @@ class MethodsBenchTest {
         assertTrue(md.contains("gradients summed over the workers every step (`allreduce`, synchronized batch norm)"), md);
         assertTrue(md.contains("batch-norm statistics recomputed from 8,192 training examples after each epoch"), md);
 
-        KdConfig dl4j = new KdConfig();
-        dl4j.distill.trainer = "dl4j";
-        dl4j.distill.preciseBnExamples = 0;
+        KdConfig dl4j = KdConfig.defaults().withDistill(d -> d.withTrainer(TrainerKind.DL4J, d.averagingFrequency()).withPreciseBnExamples(0));
         String averaged = MethodsBench.markdown(new MethodsBench.Result(0.923, List.of(0.923), 357_290, 26_866, List.of(1L, 2L), rows, dl4j, 754), "cmd");
         assertTrue(averaged.contains("parameters averaged every 8 minibatches (`dl4j`)"), averaged);
         assertTrue(averaged.contains("DL4J's moving batch-norm averages"), averaged);
@@ -51,7 +50,7 @@ class MethodsBenchTest {
         List<MethodsBench.Row> rows = List.of(
                 new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880), List.of(10.0)),
                 new MethodsBench.Row("kd", "KL(p||q)", List.of(0.890), List.of(11.0)));
-        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, List.of(0.923), 357_290, 26_866, List.of(1L), rows, new KdConfig(), 0),
+        String md = MethodsBench.markdown(new MethodsBench.Result(0.923, List.of(0.923), 357_290, 26_866, List.of(1L), rows, KdConfig.defaults(), 0),
                 "bin/kd bench methods --methods kd --seeds 1");
 
         assertTrue(md.contains("Above the baseline: kd. Not above it with these settings: no method."), md);
@@ -59,8 +58,7 @@ class MethodsBenchTest {
 
     @Test
     void anEnsembleTeacherIsDescribedWithEachMembersAccuracyAndTheSoftLabelsOwn() {
-        KdConfig ensemble = new KdConfig();
-        ensemble.teacher.ensembleSeeds = List.of(43L);
+        KdConfig ensemble = KdConfig.defaults().withTeacher(t -> t.withEnsembleSeeds(List.of(43L)));
         List<MethodsBench.Row> rows = List.of(new MethodsBench.Row("none", "1*CE(y,softmax(s))", List.of(0.880), List.of(10.0)));
         String md = MethodsBench.markdown(new MethodsBench.Result(0.9312, List.of(0.926, 0.9252), 357_290, 26_866, List.of(1L), rows, ensemble, 0),
                 "cmd");

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 
 /** kd bench soft-labels on a slice of Fashion-MNIST: both ways over the same images, the derived figures consistent. */
 class SoftLabelBenchTest {
@@ -23,7 +23,7 @@ class SoftLabelBenchTest {
     void labelsTheSameImagesBothWaysAndMeasuresEveryEncoding(@TempDir Path dir) {
         KdConfig config = ConfigLoader.load(TestSpark.repoRoot().resolve("conf/fashion-mnist-quick.yaml"), List.of("output=" + dir.resolve("run").toUri(),
                 "dataset.train_limit=600", "dataset.test_limit=200", "teacher.architecture=cnn-small", "teacher.epochs=1"));
-        Map<String, Object> r = SoftLabelBench.run(spark, config, new RunLayout(config.output), dir.resolve("scratch"), 0.5);
+        Map<String, Object> r = SoftLabelBench.run(spark, config, new RunLayout(config.output()), dir.resolve("scratch"), 0.5);
 
         assertEquals(800L, r.get("images"));
         double spark = (Double) r.get("spark_images_per_s");

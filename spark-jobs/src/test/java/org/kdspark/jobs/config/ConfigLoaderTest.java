@@ -19,9 +19,9 @@ class ConfigLoaderTest {
     @Test
     void defaultsApplyWhenNoFileIsGiven() {
         KdConfig c = ConfigLoader.load(null, List.of());
-        assertEquals("kd", c.distill.method);
-        assertEquals(4.0, c.distill.temperature);
-        assertNull(c.spark.master);
+        assertEquals("kd", c.distill().method());
+        assertEquals(4.0, c.distill().temperature());
+        assertNull(c.spark().master());
     }
 
     @Test
@@ -40,7 +40,7 @@ class ConfigLoaderTest {
 
     @Test
     void ensembleSeedsMustBeDistinctAndDifferFromTheTeachersOwn() {
-        assertEquals(List.of(43L, 44L), ConfigLoader.parse("teacher:\n  ensemble_seeds: [43, 44]\n", "x.yaml").teacher.ensembleSeeds);
+        assertEquals(List.of(43L, 44L), ConfigLoader.parse("teacher:\n  ensemble_seeds: [43, 44]\n", "x.yaml").teacher().ensembleSeeds());
         for (String seeds : List.of("[42]", "[43, 43]")) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.parse("teacher:\n  seed: 42\n  ensemble_seeds: " + seeds + "\n", "x.yaml"));
@@ -62,9 +62,9 @@ class ConfigLoaderTest {
         Path file = dir.resolve("c.yaml");
         Files.writeString(file, "distill:\n  epochs: 3\n");
         KdConfig c = ConfigLoader.load(file, List.of("distill.epochs=5", "soft_labels.feature_taps=[a, b]", "spark.master=local[2]"));
-        assertEquals(5, c.distill.epochs);
-        assertEquals(List.of("a", "b"), c.softLabels.featureTaps);
-        assertEquals("local[2]", c.spark.master);
+        assertEquals(5, c.distill().epochs());
+        assertEquals(List.of("a", "b"), c.softLabels().featureTaps());
+        assertEquals("local[2]", c.spark().master());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("distill.temperatur=2")));
         assertTrue(e.getMessage().contains("distill.temperatur"), e.getMessage());
         assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of("no-equals-sign")));
@@ -106,8 +106,9 @@ class ConfigLoaderTest {
 
     @Test
     void aBadLogitsEncodingFailsAtLoadNamingTheKeyAndTheAllowedValues() {
-        assertEquals("float32", ConfigLoader.load(null, List.of()).softLabels.logitsEncoding);
-        assertEquals("topk:5:float16", ConfigLoader.load(null, List.of("soft_labels.logits_encoding=topk:5:float16")).softLabels.logitsEncoding);
+        assertEquals("float32", ConfigLoader.load(null, List.of()).softLabels().logitsEncoding().configName());
+        assertEquals("topk:5:float16", ConfigLoader.load(null, List.of("soft_labels.logits_encoding=topk:5:float16")).softLabels().logitsEncoding()
+                .configName());
         for (String bad : List.of("float16", "attention", "topk", "topk:0", "topk:x", "dense")) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> ConfigLoader.load(null, List.of("soft_labels.logits_encoding=" + bad)), bad);
@@ -140,7 +141,7 @@ class ConfigLoaderTest {
     void effectiveConfigRoundTripsThroughYaml() {
         KdConfig c = ConfigLoader.load(null, List.of("distill.alpha=0.25"));
         KdConfig again = ConfigLoader.parse(ConfigLoader.toYaml(c), "round-trip");
-        assertEquals(0.25, again.distill.alpha);
+        assertEquals(0.25, again.distill().alpha());
         assertEquals(ConfigLoader.toMap(c), ConfigLoader.toMap(again));
     }
 }

@@ -24,7 +24,7 @@ import org.kdspark.jobs.GeneratedImages;
  * client mode, the thin jar shipped to the executor container by YARN, the JVM flags and the log4j2 config passed to
  * the executor, and a real ingest job run by that executor.
  *
- * <p>What makes it run here (STACK.md): a capacity scheduler with root.default, JAXB on the test classpath,
+ * <p>What makes it run: a capacity scheduler with root.default, JAXB on the test classpath,
  * JAVA_HOME in the environment (containers start $JAVA_HOME/bin/java), no Spark archive to upload
  * (spark.yarn.jars=local:/nonexistent/x.jar) but the Spark jars from Maven as the containers' extra classpath, the
  * staging directory under target/, 512m application master and executor, and no driver UI.

@@ -6,7 +6,7 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.Sessions;
 
 /**
@@ -38,7 +38,7 @@ public final class DistillKilledAfterFirstEpoch {
         });
         killer.setDaemon(true);
         killer.start();
-        SparkSession spark = Sessions.start(config.spark, "killed-after-epoch-1");
+        SparkSession spark = Sessions.start(config.spark(), "killed-after-epoch-1");
         DistillJob.run(spark, config, new RunLayout(Path.of(args[1]).toUri().toString()), args[2], false);
         System.exit(0);
     }

@@ -11,17 +11,19 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -29,6 +31,7 @@ import org.kdspark.kd.provenance.Provenance;
  * Fashion-MNIST slice, reading the teacher signals it needs (logits, the {@code block2} feature map, the
  * {@code embedding}) from a real soft-label store.
  */
+@Tag(Tiers.SLOW)
 class DistillMethodsTest {
 
     @TempDir
@@ -71,13 +74,26 @@ class DistillMethodsTest {
     }
 
     @Test
+    void aMethodPluggedInFromTheClasspathTrainsLikeABuiltInOne() throws Exception {
+        // docs/extending.md's example, registered as a plug-in by src/test/plugin in this tier's classpath
+        KdConfig config = config("logitmatch");
+
+        DistillJob.Result r = DistillJob.run(spark, config, layout, "logitmatch");
+
+        assertEquals("1.0*CE(y,softmax(s)) + 1.0/2*||s - t||^2", config.studentObjective().toString());
+        assertTrue(r.history().get(1).loss() < r.history().get(0).loss(), "the objective's mean loss did not decrease: " + r.history());
+        assertTrue(r.scores().accuracy() > 0.5, "test accuracy " + r.scores().accuracy() + " (chance is 0.1)");
+        Provenance p = Provenance.fromJson(Files.readString(dir.resolve("students/logitmatch/provenance.json")));
+        assertEquals(config.studentObjective().toString(), p.details().get("objective"));
+    }
+
+    @Test
     void aWeightedSumOfTermsTrainsWithEveryTermInTheProvenance() throws Exception {
-        KdConfig config = config("kd");
         Map<String, Object> objective = new LinkedHashMap<>();
         objective.put("ce", 0.5);
         objective.put("kd", Map.of("weight", 0.5, "temperature", 4.0));
         objective.put("at", Map.of("student_tap", "block2"));
-        config.distill.objective = objective;
+        KdConfig config = config("kd").withDistill(d -> d.withObjective(objective));
 
         DistillJob.Result r = DistillJob.run(spark, config, layout, "ce-kd-at");
 
@@ -141,8 +157,8 @@ class DistillMethodsTest {
 
     @Test
     void aSignalTheStoreLacksFailsBeforeTrainingAndSaysHowToAddIt() {
-        KdConfig config = config("kd");
-        config.distill.objective = new LinkedHashMap<>(Map.of("ce", 1.0, "at", Map.of("student_tap", "block1")));
+        KdConfig config = config("kd").withDistill(d -> d.withObjective(new LinkedHashMap<>(Map.of("ce", 1.0, "at",
+                Map.of("student_tap", "block1")))));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DistillJob.run(spark, config, layout, "missing"));

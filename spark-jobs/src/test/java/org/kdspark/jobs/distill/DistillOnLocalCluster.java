@@ -6,7 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.ChildJvm;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.Sessions;
 
 /**
@@ -21,12 +21,11 @@ public final class DistillOnLocalCluster {
     }
 
     public static void main(String[] args) {
-        KdConfig config = ConfigLoader.load(Path.of(args[0]), List.of());
-        config.spark.master = "local-cluster[2,1,1024]";
-        config.spark.conf.put("spark.executor.memory", "768m");
-        config.spark.conf.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
-        config.spark.conf.put("spark.executor.extraJavaOptions", String.join(" ", ChildJvm.jvmFlags()));
-        SparkSession spark = Sessions.start(config.spark, "local-cluster");
+        KdConfig config = ConfigLoader.load(Path.of(args[0]), List.of()).withSpark(s -> s.withMaster("local-cluster[2,1,1024]")
+                .withConf("spark.executor.memory", "768m")
+                .withConf("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                .withConf("spark.executor.extraJavaOptions", String.join(" ", ChildJvm.jvmFlags())));
+        SparkSession spark = Sessions.start(config.spark(), "local-cluster");
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (spark.sparkContext().getExecutorMemoryStatus().size() < 3 && System.nanoTime() < deadline) {
             Thread.onSpinWait();

@@ -10,26 +10,33 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.ChildJvm;
 import org.kdspark.jobs.SparkJars;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.config.TrainerKind;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.train.Checkpoints;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.train.EpochResult;
+import org.kdspark.kd.train.LossGuard;
 
 /**
  * The trainer's guarantees on a slice of Fashion-MNIST: the same seed gives the same student, a run killed midway
  * and resumed ends where an uninterrupted run ends, a checkpoint of another config is refused, and a NaN loss stops
  * the run naming the epoch and the term.
  */
+@Tag(Tiers.SLOW)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResumeDeterminismAndGuardTest {
 
@@ -75,7 +82,7 @@ class ResumeDeterminismAndGuardTest {
         assertTrue(!files.exists(layout.studentModel("resumed")), "the killed run saved no model");
 
         DistillJob.Result resumed = DistillJob.run(spark, config(), layout, "resumed", true);
-        assertEquals(List.of(1, 2, 3), resumed.history().stream().map(DistillJob.Epoch::epoch).toList(), "epoch 1 restored, not repeated");
+        assertEquals(List.of(1, 2, 3), resumed.history().stream().map(EpochResult::epoch).toList(), "epoch 1 restored, not repeated");
         assertEquals(a.history().get(0).loss(), resumed.history().get(0).loss(), "epoch 1's figures come from the checkpoint");
         assertEquals(a.scores().accuracy(), resumed.scores().accuracy(), "the final accuracy of the uninterrupted run");
         assertArrayEquals(params("a"), params("resumed"), "the final parameters of the uninterrupted run");
@@ -117,8 +124,8 @@ class ResumeDeterminismAndGuardTest {
         KdConfig config = config("distill.student=mlp", "distill.student_params={hidden: [32]}", "distill.learning_rate=1.0e-12", "distill.lr_schedule=step", "distill.lr_step_epochs=1",
                 "distill.lr_gamma=0.5", "distill.validation_fraction=0.2", "distill.early_stopping_patience=1");
         DistillJob.Result r = DistillJob.run(spark, config, layout, "early");
-        assertEquals(List.of(1, 2), r.history().stream().map(DistillJob.Epoch::epoch).toList(), "stopped before epoch 3");
-        assertEquals(List.of(1.0e-12, 0.5e-12), r.history().stream().map(DistillJob.Epoch::learningRate).toList());
+        assertEquals(List.of(1, 2), r.history().stream().map(EpochResult::epoch).toList(), "stopped before epoch 3");
+        assertEquals(List.of(1.0e-12, 0.5e-12), r.history().stream().map(EpochResult::learningRate).toList());
         assertEquals(r.history().get(0).validationAccuracy(), r.history().get(1).validationAccuracy());
         long heldOut = 1200 - r.trainExamples();
         assertTrue(heldOut > 180 && heldOut < 300, "about 20% of 1,200 held out: " + heldOut);
@@ -134,7 +141,7 @@ class ResumeDeterminismAndGuardTest {
     @Test
     void theTrainerBenchmarkTrainsBothWaysOnTheSameDataAndReportsTheRatio() {
         java.util.Map<String, Object> r = org.kdspark.jobs.bench.DistillBench.run(spark, config(), layout,
-                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(EpochTrainer.ALLREDUCE, EpochTrainer.BARRIER, EpochTrainer.DL4J), List.of(4, 16), List.of(),
+                new org.kdspark.jobs.bench.DistillBench.Options(1, List.of(TrainerKind.ALLREDUCE, TrainerKind.BARRIER, TrainerKind.DL4J), List.of(4, 16), List.of(),
                         List.of(7L, 8L)));
         double spark = (Double) r.get("spark_examples_per_s");
         double local = (Double) r.get("local_examples_per_s");
@@ -144,7 +151,7 @@ class ResumeDeterminismAndGuardTest {
         assertEquals(1, r.get("averaging_frequency"));
         List<?> runs = (List<?>) r.get("spark_runs");
         assertEquals(List.of(1, 4, 16, 4, 16), runs.stream().map(m -> ((java.util.Map<?, ?>) m).get("averaging_frequency")).toList());
-        assertEquals(EpochTrainer.ALLREDUCE, r.get("trainer"));
+        assertEquals(TrainerKind.ALLREDUCE.toString(), r.get("trainer"));
         // the plain loop's minibatch defaults to the Spark run's global one
         assertEquals((Integer) r.get("workers") * (Integer) r.get("batch_size_per_worker"), r.get("local_batch_size"));
         assertEquals(1200L, r.get("train_examples"));

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
+import org.kdspark.jobs.sources.DatasetMissingException;
 import org.kdspark.jobs.store.ImageTable;
 
 /** A manifest (CSV or Parquet of path,label[,split]) as input: PNG, JPEG and BMP, grey and RGB, bad rows rejected with reasons. */
@@ -125,7 +126,7 @@ class IngestManifestTest {
                 () -> IngestJob.run(spark, config(noLabel.toUri().toString()), new RunLayout(dir.resolve("o3").toUri().toString())));
         assertTrue(e.getMessage().contains("needs 'path' and 'label'"), e.getMessage());
 
-        IngestJob.DatasetMissingException missing = assertThrows(IngestJob.DatasetMissingException.class,
+        DatasetMissingException missing = assertThrows(DatasetMissingException.class,
                 () -> IngestJob.run(spark, config(dir.resolve("nope.csv").toUri().toString()), new RunLayout(dir.resolve("o4").toUri().toString())));
         assertTrue(missing.getMessage().contains("path,label[,split]"), missing.getMessage());
     }

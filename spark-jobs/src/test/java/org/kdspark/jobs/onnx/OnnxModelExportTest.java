@@ -21,16 +21,21 @@ import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigException;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.config.LabellingBackend;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.teacher.OnnxTeachers;
+import org.kdspark.jobs.teacher.PreparedTeacher;
+import org.kdspark.jobs.teacher.TeacherSource;
+import org.kdspark.jobs.teacher.Teachers;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
-import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.method.TeacherShapes;
+import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.onnx.OnnxClassifier;
 import org.kdspark.kd.provenance.Provenance;
@@ -58,8 +63,7 @@ class OnnxModelExportTest {
                 "dataset.partitions=2", "dataset.height=16", "dataset.width=16", "dataset.channels=3"));
         layout = new RunLayout(dir.resolve("out").toUri().toString());
         IngestJob.run(spark, config, layout);
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small");
         teacher = Models.teacher(t, SPEC, 4);
         files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         files.writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
@@ -100,7 +104,7 @@ class OnnxModelExportTest {
     void aStudentWithExtraLossHeadsExportsToo() {
         // fitnets adds a regressor and a loss head beside the logits: they export (and verify) as further outputs
         KdConfig c = ConfigLoader.load(null, List.of("distill.method=fitnets", "soft_labels.feature_taps=[block2]"));
-        ComputationGraph student = Models.student(c.distill, SPEC, 4, c.studentObjective(),
+        ComputationGraph student = Models.student(c.distill(), SPEC, 4, c.studentObjective(),
                 new TeacherShapes(java.util.Map.of("logits", new int[] {4}, "block2", new int[] {16, 4, 4})));
         String zip = layout.studentModel("fitnets");
         files.writeBytes(zip, ModelFiles.toZip(student, Provenance.of("student", 1, "test"), false));
@@ -121,19 +125,22 @@ class OnnxModelExportTest {
 
     @Test
     void theSoftLabelBackendPicksTheVerifiedExportAnExternalFileOrDl4j() throws IOException {
-        KdConfig.SoftLabels s = new KdConfig.SoftLabels();
-        s.backend = "dl4j";
-        assertEquals(Optional.empty(), resolve(s));
+        KdConfig.SoftLabels defaults = KdConfig.defaults().softLabels().withFeatureTaps(List.of("block2"));
+        Teachers.Context context = new Teachers.Context(files, SPEC, 4, List.of("block2"), defaults.withBackend(LabellingBackend.DL4J),
+                () -> test, "test split");
+        TeacherSource run = new TeacherSource.Trained(layout.teacherModel(), null);
+        assertEquals("dl4j", Teachers.prepare(run, context).details().get("backend"));
 
-        s.backend = "auto";
-        OnnxTeachers.OnnxTeacher exported = resolve(s).orElseThrow();
+        KdConfig.SoftLabels auto = defaults.withBackend(LabellingBackend.AUTO);
+        OnnxTeachers.OnnxTeacher exported = OnnxTeachers.exported(auto, files, original(() -> teacher), null, List.of("block2"), () -> test,
+                "test split").orElseThrow();
         assertEquals(OnnxClassifier.LOGITS, exported.logitsOutput());
         assertEquals(test.count(), exported.details().get("verified_images"));
 
         Path external = dir.resolve("external.onnx");
         Files.write(external, exported.onnx());
-        s.teacherOnnx = external.toString();
-        OnnxTeachers.OnnxTeacher given = resolve(s).orElseThrow();
+        PreparedTeacher given = Teachers.prepare(new TeacherSource.OnnxFile(external.toString(), "soft_labels.teacher_onnx"),
+                new Teachers.Context(files, SPEC, 4, List.of("block2"), auto, () -> test, "test split"));
         assertEquals(exported.sha256(), given.sha256());
         assertEquals(files.qualify(external.toString()), given.source());
 
@@ -156,20 +163,18 @@ class OnnxModelExportTest {
                 .setOutputs("output")
                 .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(16, 16, 3)).build());
         odd.init();
-        KdConfig.SoftLabels s = new KdConfig.SoftLabels();
-        s.backend = "auto";
-        assertEquals(Optional.empty(), OnnxTeachers.resolve(s, files, original(() -> odd), null, List.of(), () -> test, "test split"));
-        s.backend = "onnx";
+        KdConfig.SoftLabels s = KdConfig.defaults().softLabels().withBackend(LabellingBackend.AUTO);
+        assertEquals(Optional.empty(), OnnxTeachers.exported(s, files, original(() -> odd), null, List.of(), () -> test, "test split"));
+        KdConfig.SoftLabels onnx = s.withBackend(LabellingBackend.ONNX);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> OnnxTeachers.resolve(s, files, original(() -> odd), null, List.of(), () -> test, "test split"));
+                () -> OnnxTeachers.exported(onnx, files, original(() -> odd), null, List.of(), () -> test, "test split"));
         assertTrue(e.getMessage().contains("'up'") && e.getMessage().contains("Upsampling2D") && e.getMessage().contains("auto"),
                 e.getMessage());
     }
 
     @Test
     void theVerifiedExportIsKeptBesideTheTeacherAndReusedForTheSameTeacherAndTaps() throws IOException {
-        KdConfig.SoftLabels s = new KdConfig.SoftLabels();
-        s.backend = "onnx";
+        KdConfig.SoftLabels s = KdConfig.defaults().softLabels().withBackend(LabellingBackend.ONNX);
         Path cache = Files.createDirectories(dir.resolve("teacher-cache"));
         String cacheUri = cache.toUri().toString();
         java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
@@ -188,10 +193,10 @@ class OnnxModelExportTest {
                     provenances.incrementAndGet();
                     return null;
                 });
-        OnnxTeachers.OnnxTeacher first = OnnxTeachers.resolve(s, files, counted, cacheUri, List.of("block2"), sample,
+        OnnxTeachers.OnnxTeacher first = OnnxTeachers.exported(s, files, counted, cacheUri, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertTrue(Files.exists(cache.resolve(OnnxTeachers.CACHED)) && Files.exists(cache.resolve(OnnxTeachers.CACHED + ".json")));
-        OnnxTeachers.OnnxTeacher again = OnnxTeachers.resolve(s, files, counted, cacheUri, List.of("block2"), sample,
+        OnnxTeachers.OnnxTeacher again = OnnxTeachers.exported(s, files, counted, cacheUri, List.of("block2"), sample,
                 "test split").orElseThrow();
         assertEquals(1, samples.get(), "the second job neither exports nor verifies");
         assertEquals(1, loads.get(), "the second job does not load the DL4J teacher");
@@ -201,10 +206,10 @@ class OnnxModelExportTest {
         assertTrue(again.details().get("reused").toString().endsWith(OnnxTeachers.CACHED), again.details().toString());
 
         // other taps, or a kept file that is not the one the sidecar describes: exported again
-        OnnxTeachers.resolve(s, files, original(dl4j), cacheUri, List.of(), sample, "test split").orElseThrow();
+        OnnxTeachers.exported(s, files, original(dl4j), cacheUri, List.of(), sample, "test split").orElseThrow();
         assertEquals(2, samples.get());
         Files.write(cache.resolve(OnnxTeachers.CACHED), new byte[] {1, 2, 3});
-        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.resolve(s, files, original(dl4j), cacheUri, List.of(), sample,
+        OnnxTeachers.OnnxTeacher redone = OnnxTeachers.exported(s, files, original(dl4j), cacheUri, List.of(), sample,
                 "test split").orElseThrow();
         assertEquals(3, samples.get());
         assertTrue(!redone.details().containsKey("reused"));
@@ -213,9 +218,5 @@ class OnnxModelExportTest {
     /** The test's teacher file, its graph given by {@code graph}; the provenance of an export is none. */
     private OnnxTeachers.Dl4jOriginal original(java.util.function.Supplier<ComputationGraph> graph) {
         return new OnnxTeachers.Dl4jOriginal(layout.teacherModel(), files.sha256(layout.teacherModel()), graph, () -> null);
-    }
-
-    private Optional<OnnxTeachers.OnnxTeacher> resolve(KdConfig.SoftLabels s) {
-        return OnnxTeachers.resolve(s, files, original(() -> teacher), null, List.of("block2"), () -> test, "test split");
     }
 }

@@ -1,6 +1,5 @@
 package org.kdspark.jobs.onnx;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,17 +19,19 @@ import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.bench.MethodsBench;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.config.LabellingBackend;
+import org.kdspark.jobs.config.OnnxDevice;
 import org.kdspark.jobs.evaluate.EvaluateJob;
 import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.teacher.OnnxTeacherCache;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.model.ModelFiles;
@@ -58,9 +59,7 @@ class OnnxSoftLabelJobTest {
         layout = new RunLayout(dir.resolve("run").toUri().toString());
         IngestJob.run(spark, config, layout);
         LabeledImages train = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TRAIN).images();
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
-        t.epochs = 1;
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small").withEpochs(1);
         ComputationGraph teacher = Models.teacher(t, train.spec(), 10);
         Models.fitTeacher(teacher, train, 10, t, "test teacher"); // trained batch-norm statistics, not the init's 0/1
         new HadoopFiles(spark.sparkContext().hadoopConfiguration())
@@ -102,9 +101,7 @@ class OnnxSoftLabelJobTest {
 
     @Test
     void aGpuRequestWithoutTheGpuBuildIsRefusedBeforeAnyWork() {
-        KdConfig cuda = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        cuda.softLabels.backend = "onnx";
-        cuda.softLabels.onnxDevice = "cuda";
+        KdConfig cuda = config.withSoftLabels(s -> s.withBackend(LabellingBackend.ONNX).withOnnxDevice(OnnxDevice.CUDA));
         RuntimeException e = assertThrows(RuntimeException.class, () -> SoftLabelJob.run(spark, cuda, layout));
         assertTrue(e instanceof OnnxRuntimeEnvironment.GpuUnavailableException || e.getCause() instanceof OnnxRuntimeEnvironment.GpuUnavailableException,
                 e.toString());

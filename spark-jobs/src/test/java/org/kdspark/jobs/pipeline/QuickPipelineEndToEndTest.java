@@ -9,16 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.kd.provenance.Provenance;
 
 /** The quick pipeline (conf/fashion-mnist-quick.yaml) end to end on real Fashion-MNIST. */
+@Tag(Tiers.SLOW)
 class QuickPipelineEndToEndTest {
 
     private static final List<String> REPORT_KEYS = List.of("dataset.name", "dataset.train", "dataset.test", "teacher.accuracy",
@@ -48,9 +52,9 @@ class QuickPipelineEndToEndTest {
             }
             assertFalse(node.isMissingNode() || node.isNull(), "report.json lacks " + key);
         }
-        assertEquals(config.dataset.trainLimit, report.at("/dataset/train").asLong());
-        assertEquals(config.dataset.testLimit, report.at("/dataset/test").asLong());
-        assertEquals(config.dataset.trainLimit + config.dataset.testLimit, report.at("/soft_labels/rows").asLong());
+        assertEquals(config.dataset().trainLimit(), report.at("/dataset/train").asLong());
+        assertEquals(config.dataset().testLimit(), report.at("/dataset/test").asLong());
+        assertEquals(config.dataset().trainLimit() + config.dataset().testLimit(), report.at("/soft_labels/rows").asLong());
         assertEquals("kd", report.at("/students/kd/method").asText());
         assertEquals("none", report.at("/students/baseline/method").asText());
         double teacher = report.at("/teacher/accuracy").asDouble();
@@ -87,7 +91,7 @@ class QuickPipelineEndToEndTest {
         // a second run reuses the image table and the teacher instead of redoing them
         long teacherWritten = Files.getLastModifiedTime(dir.resolve("teacher/model.zip")).toMillis();
         assertTrue(org.kdspark.jobs.ingest.IngestJob.run(spark, config, layout).reused());
-        assertTrue(org.kdspark.jobs.teacher.TeacherJob.run(spark, config, layout).reused());
+        assertTrue(org.kdspark.jobs.trainteacher.TeacherJob.run(spark, config, layout).reused());
         assertEquals(teacherWritten, Files.getLastModifiedTime(dir.resolve("teacher/model.zip")).toMillis());
     }
 }

@@ -12,17 +12,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.GeneratedImages;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.provenance.Provenance;
 
 /** Nightly retraining on a growing image set: first promotion, a candidate that is not good enough, a failed run, a switch. */
+@Tag(Tiers.SLOW)
 class RetrainJobTest {
 
     private final SparkSession spark = TestSpark.session();

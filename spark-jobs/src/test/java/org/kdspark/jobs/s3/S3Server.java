@@ -38,8 +38,8 @@ final class S3Server implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven, which copies s3proxy there");
         }
         int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
         }
         Path blobs = Files.createDirectories(dir.resolve("blobs"));
         Path properties = dir.resolve("s3proxy.properties");

@@ -11,14 +11,16 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.GeneratedImages;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.retrain.ModelRegistry;
 import org.kdspark.jobs.retrain.RetrainJob;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
@@ -32,6 +34,7 @@ import org.kdspark.jobs.store.StoreVersion;
  * corrupt), the image table and the soft-label store written through the S3A magic committer, a student distilled
  * with its checkpoints in the bucket, and promoted in a model registry in the bucket.
  */
+@Tag(Tiers.SLOW)
 class S3aEndToEndTest {
 
     private static final String BUCKET = "kd-e2e";

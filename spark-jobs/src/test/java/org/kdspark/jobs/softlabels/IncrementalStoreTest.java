@@ -24,13 +24,14 @@ import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreManifest;
 import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.teacher.TeacherCache;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
@@ -144,9 +145,7 @@ class IncrementalStoreTest {
     }
 
     private ComputationGraph saveTeacher(RunLayout layout, long seed) {
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
-        t.seed = seed;
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small").withSeed(seed);
         ComputationGraph teacher = Models.teacher(t, SPEC, 4);
         files.writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
         return teacher;

@@ -11,16 +11,18 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.ChildJvm;
 import org.kdspark.jobs.GeneratedImages;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
@@ -29,6 +31,7 @@ import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 
 /** A soft-label job killed midway (its JVM, with kill -9 semantics) leaves nothing visible; the next run completes it. */
+@Tag(Tiers.SLOW)
 class KilledJobTest {
 
     private final SparkSession spark = TestSpark.session();
@@ -45,8 +48,7 @@ class KilledJobTest {
                 "soft_labels.feature_taps=[block2]", "spark.master=local[2]", "spark.conf={spark.sql.shuffle.partitions: '16', spark.ui.enabled: 'false'}"));
         RunLayout layout = new RunLayout(dir.resolve("out").toUri().toString());
         IngestJob.run(spark, config, layout);
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small");
         files.writeBytes(layout.teacherModel(), ModelFiles.toZip(Models.teacher(t, new InputSpec(1, 16, 16), 4), Provenance.of("teacher", 1, "test"), false));
         SoftLabelJob.run(spark, config, layout);
 

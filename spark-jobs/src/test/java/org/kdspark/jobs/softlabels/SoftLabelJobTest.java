@@ -21,20 +21,27 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.GeneratedImages;
 import org.kdspark.jobs.TestSpark;
 import org.kdspark.jobs.config.ConfigLoader;
+import org.kdspark.jobs.config.EnsembleMode;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.teacher.Dl4jTeacherBackend;
+import org.kdspark.jobs.teacher.TeacherCache;
+import org.kdspark.jobs.teacher.TeacherChecks;
+import org.kdspark.jobs.teacher.TeacherLabeler;
+import org.kdspark.kd.codec.ColumnEncoding;
+import org.kdspark.kd.codec.LogitsEncoding;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.eval.Metrics;
-import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.loss.AttentionTransferLoss;
+import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,8 +67,7 @@ class SoftLabelJobTest {
                 "soft_labels.feature_taps=[block2, embedding]"));
         layout = new RunLayout(dir.resolve("out").toUri().toString());
         IngestJob.run(spark, config, layout);
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small");
         teacher = Models.teacher(t, SPEC, 4);
         new HadoopFiles(spark.sparkContext().hadoopConfiguration())
                 .writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
@@ -150,9 +156,8 @@ class SoftLabelJobTest {
 
     @Test
     void perTapEncodingsStoreTheAttentionMapAndANewEncodingIsANewVersion() {
-        KdConfig compact = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        compact.softLabels.featureEncoding = "float32";
-        compact.softLabels.tapEncodings = Map.of("block2", "attention");
+        KdConfig compact = config.withSoftLabels(s -> s.withEncodings(ColumnEncoding.parse("float32"),
+                Map.of("block2", ColumnEncoding.parse("attention")), s.logitsEncoding()));
         SoftLabelJob.Result r = SoftLabelJob.run(spark, compact, layout);
         assertEquals(40, r.labelled(), "another encoding is another version: everything is labelled for it");
         StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
@@ -178,17 +183,14 @@ class SoftLabelJobTest {
     @Test
     void anEnsembleOfDl4jAndOnnxTeachersStoresTheMeanAndEachTeachersLogits() {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
-        t.seed = 2;
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small").withSeed(2);
         ComputationGraph second = Models.teacher(t, SPEC, 4);
         String secondZip = dir.resolve("second.zip").toUri().toString();
         files.writeBytes(secondZip, ModelFiles.toZip(second, Provenance.of("teacher", 1, "test"), false));
         String secondOnnx = dir.resolve("second.onnx").toString();
         org.kdspark.jobs.onnx.OnnxModelExport.run(spark, layout, secondZip, secondOnnx, List.of());
 
-        KdConfig ensemble = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        ensemble.softLabels.ensembleTeachers = List.of(secondZip, secondOnnx);
+        KdConfig ensemble = config.withSoftLabels(s -> s.withEnsemble(List.of(secondZip, secondOnnx), s.ensemble()));
         SoftLabelJob.Result r = SoftLabelJob.run(spark, ensemble, layout);
         assertEquals(40, r.labelled(), "an ensemble is a version of its own");
         StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
@@ -212,9 +214,7 @@ class SoftLabelJobTest {
         }
 
         // mean of probabilities: softmax of the stored logits is the members' mean softmax
-        KdConfig probs = ConfigLoader.parse(ConfigLoader.toYaml(ensemble), "test");
-        probs.softLabels.ensembleTeachers = List.of(secondZip);
-        probs.softLabels.ensemble = "mean_probs";
+        KdConfig probs = ensemble.withSoftLabels(s -> s.withEnsemble(List.of(secondZip), EnsembleMode.MEAN_PROBS));
         SoftLabelJob.run(spark, probs, layout);
         StoreVersion probsVersion = SoftLabelStore.open(spark, layout.softLabels());
         Row p = probsVersion.read(spark).filter(org.apache.spark.sql.functions.col(SoftLabelStore.ID).equalTo((String) image.getAs(ImageTable.ID)))
@@ -231,12 +231,10 @@ class SoftLabelJobTest {
             assertEquals((q1[c] + q2[c]) / 2, q[c], 1e-5, "mean probability of class " + c);
         }
 
-        KdConfig wrong = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        KdConfig.Teacher w = new KdConfig.Teacher();
-        w.architecture = "cnn-small";
+        KdConfig.Teacher w = KdConfig.defaults().teacher().withArchitecture("cnn-small");
         String wrongZip = dir.resolve("wrong.zip").toUri().toString();
         files.writeBytes(wrongZip, ModelFiles.toZip(Models.teacher(w, SPEC, 7), Provenance.of("teacher", 1, "test"), false));
-        wrong.softLabels.ensembleTeachers = List.of(wrongZip);
+        KdConfig wrong = config.withSoftLabels(s -> s.withEnsemble(List.of(wrongZip), s.ensemble()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, wrong, layout));
         assertTrue(e.getMessage().contains("ensemble_teachers") && e.getMessage().contains("wrong.zip") && e.getMessage().contains("7 classes"),
                 e.getMessage());
@@ -244,10 +242,7 @@ class SoftLabelJobTest {
 
     @Test
     void augmentedViewsAreLabelledWithTheirParametersAndReadersSeeOneRowPerImage() {
-        KdConfig augmented = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        augmented.softLabels.views = 2;
-        augmented.softLabels.viewShift = 2;
-        augmented.softLabels.viewFlip = true;
+        KdConfig augmented = config.withSoftLabels(s -> s.withViews(2, 2, true, s.viewSeed()));
         SoftLabelJob.Result r = SoftLabelJob.run(spark, augmented, layout);
         StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
         long train = spark.read().parquet(layout.images()).filter("split = 'train'").count();
@@ -280,17 +275,12 @@ class SoftLabelJobTest {
     @Test
     void topKLogitsComposeWithAnEnsembleAndViews() {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
-        KdConfig.Teacher t = new KdConfig.Teacher();
-        t.architecture = "cnn-small";
-        t.seed = 5;
+        KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small").withSeed(5);
         ComputationGraph second = Models.teacher(t, SPEC, 4);
         String secondZip = dir.resolve("second-topk.zip").toUri().toString();
         files.writeBytes(secondZip, ModelFiles.toZip(second, Provenance.of("teacher", 1, "test"), false));
-        KdConfig both = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        both.softLabels.ensembleTeachers = List.of(secondZip);
-        both.softLabels.views = 1;
-        both.softLabels.viewShift = 2;
-        both.softLabels.logitsEncoding = "topk:2:float16";
+        KdConfig both = config.withSoftLabels(s -> s.withEnsemble(List.of(secondZip), s.ensemble()).withViews(1, 2, s.viewFlip(), s.viewSeed())
+                .withEncodings(s.featureEncoding(), s.tapEncodings(), LogitsEncoding.parse("topk:2:float16")));
 
         SoftLabelJob.Result r = SoftLabelJob.run(spark, both, layout);
 
@@ -334,8 +324,7 @@ class SoftLabelJobTest {
         assertTrue(topk.getMessage().contains("soft_labels.tap_encodings.block2") && topk.getMessage().contains("for logits"), topk.getMessage());
         assertTrue(topk.getMessage().contains("soft_labels.tap_encodings.block9"), topk.getMessage());
         // pooling needs a feature map: the 32-wide embedding is refused before any work, naming the key and the tap
-        KdConfig pooled = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        pooled.softLabels.featureEncoding = "avgpool:2x2";
+        KdConfig pooled = config.withSoftLabels(s -> s.withEncodings(ColumnEncoding.parse("avgpool:2x2"), s.tapEncodings(), s.logitsEncoding()));
         IllegalArgumentException fit = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, pooled, layout));
         assertTrue(fit.getMessage().contains("soft_labels.feature_encoding") && fit.getMessage().contains("'embedding'"), fit.getMessage());
         TeacherLabeler labeler = new TeacherLabeler(new Dl4jTeacherBackend(null, "x", SPEC, List.of("block2"))).setTapEncodings(Map.of("embedding", "float16"));
@@ -345,8 +334,7 @@ class SoftLabelJobTest {
 
     @Test
     void aTapTheTeacherLacksFailsBeforeAnyWorkNamingTheChoices() {
-        KdConfig bad = ConfigLoader.parse(ConfigLoader.toYaml(config), "test");
-        bad.softLabels.featureTaps = List.of("block9");
+        KdConfig bad = config.withSoftLabels(s -> s.withFeatureTaps(List.of("block9")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SoftLabelJob.run(spark, bad, layout));
         assertTrue(e.getMessage().contains("'block9'") && e.getMessage().contains("embedding"), e.getMessage());
     }
@@ -354,14 +342,14 @@ class SoftLabelJobTest {
     @Test
     void aTeacherForOtherImageShapesFailsBeforeAnyWork() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SoftLabelJob.checkTeacher(teacher, new InputSpec(1, 16, 16), List.of(), 4));
+                () -> TeacherChecks.dl4j(teacher, new InputSpec(1, 16, 16), List.of(), 4));
         assertTrue(e.getMessage().contains("1x16x16"), e.getMessage());
         IllegalArgumentException classes = assertThrows(IllegalArgumentException.class,
-                () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 7));
+                () -> TeacherChecks.dl4j(teacher, SPEC, List.of(), 7));
         assertTrue(classes.getMessage().contains("4 classes") && classes.getMessage().contains("7"), classes.getMessage());
         // wider logits than the table's classes are refused too: which classes would the extra ones be?
         IllegalArgumentException wider = assertThrows(IllegalArgumentException.class,
-                () -> SoftLabelJob.checkTeacher(teacher, SPEC, List.of(), 3));
+                () -> TeacherChecks.dl4j(teacher, SPEC, List.of(), 3));
         assertTrue(wider.getMessage().contains("exactly these classes"), wider.getMessage());
     }
 
@@ -370,9 +358,9 @@ class SoftLabelJobTest {
         // a table without the shape columns: reading it fails, so the first answer can only come from the provenance
         Dataset<Row> noShapeColumns = spark.range(1).toDF();
         Provenance recorded = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest").withDetail("input_spec", "3x32x32");
-        assertEquals(new InputSpec(3, 32, 32), SoftLabelJob.inputSpec(recorded, noShapeColumns));
+        assertEquals(new InputSpec(3, 32, 32), ImageTable.inputSpec(recorded, noShapeColumns));
         Provenance older = Provenance.of(ImageTable.KIND, ImageTable.SCHEMA_VERSION, "ingest");
-        assertThrows(org.apache.spark.sql.AnalysisException.class, () -> SoftLabelJob.inputSpec(older, noShapeColumns),
+        assertThrows(org.apache.spark.sql.AnalysisException.class, () -> ImageTable.inputSpec(older, noShapeColumns),
                 "without it the table's first row is read");
     }
 }

@@ -7,7 +7,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.Sessions;
 
 /**
@@ -24,7 +24,7 @@ public final class SoftLabelsKilledMidway {
 
     public static void main(String[] args) {
         KdConfig config = ConfigLoader.load(Path.of(args[0]), List.of());
-        SparkSession spark = Sessions.start(config.spark, "killed-midway");
+        SparkSession spark = Sessions.start(config.spark(), "killed-midway");
         spark.sparkContext().addSparkListener(new SparkListener() {
             @Override
             public void onTaskEnd(SparkListenerTaskEnd end) {

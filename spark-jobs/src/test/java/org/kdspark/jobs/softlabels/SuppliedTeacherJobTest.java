@@ -40,7 +40,7 @@ import org.kdspark.jobs.config.ConfigException;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
@@ -177,7 +177,7 @@ class SuppliedTeacherJobTest {
         KdConfig keras = with("soft_labels.teacher_model=" + h5);
         SoftLabelJob.Result r = SoftLabelJob.run(spark, keras, layout);
         assertEquals(24, r.labelled());
-        String sha = org.kdspark.kd.model.TeacherModels.sha256(Files.readAllBytes(h5));
+        String sha = org.kdspark.kd.provenance.Hashes.sha256(Files.readAllBytes(h5));
         assertEquals(sha, r.teacherSha256(), "the version is keyed by the file's own hash");
         StoreVersion version = SoftLabelStore.open(spark, layout.softLabels());
         assertEquals(sha, version.provenance().inputs().get("teacher_sha256"));
@@ -281,7 +281,7 @@ class SuppliedTeacherJobTest {
         assertTrue(!files.exists(fresh.images()), "nothing ingested");
         // the same check passes a teacher that fits the config's images
         assertEquals(org.kdspark.kd.model.TeacherModels.Kind.KERAS_HDF5,
-                SoftLabelJob.checkSuppliedTeacher(files, with("soft_labels.teacher_model=" + KERAS.resolve("functional_residual.h5"))).kind());
+                org.kdspark.jobs.teacher.Teachers.checkSuppliedTeacher(files, with("soft_labels.teacher_model=" + KERAS.resolve("functional_residual.h5"))).kind());
     }
 
     private static void assertContains(Exception e, String... parts) {

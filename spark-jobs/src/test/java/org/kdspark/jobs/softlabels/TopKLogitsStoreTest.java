@@ -20,26 +20,28 @@ import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.distill.DistillJob;
 import org.kdspark.jobs.evaluate.EvaluateJob;
-import org.kdspark.jobs.evaluate.Evaluation;
 import org.kdspark.jobs.evaluate.Report;
 import org.kdspark.jobs.export.NotebookExport;
 import org.kdspark.jobs.ingest.IngestJob;
-import org.kdspark.jobs.pipeline.RunLayout;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.spark.TableImages;
 import org.kdspark.jobs.store.EncodingSizes;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreManifest;
 import org.kdspark.jobs.store.StoreVersion;
-import org.kdspark.jobs.teacher.TeacherJob;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.teacher.TeacherCache;
+import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.codec.TensorEncoding;
 import org.kdspark.kd.eval.Metrics;
@@ -51,6 +53,7 @@ import org.kdspark.kd.provenance.Provenance;
  * trains from them. The run is kept in {@code target/topk-store-run}, its top-k version current and a report beside it:
  * CI reads that store with DuckDB too ({@code .ci/check-store.mjs}), from the cell layout alone.
  */
+@Tag(Tiers.SLOW)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TopKLogitsStoreTest {
 
@@ -162,9 +165,9 @@ class TopKLogitsStoreTest {
         // the teacher's test accuracy from each store, through the reader the evaluation uses
         TableImages.Collected test = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TEST);
         Dataset<Row> images = spark.read().parquet(layout.images());
-        double denseAccuracy = Metrics.accuracy(Evaluation.teacherLogits(d.labelsFor(spark, images),
+        double denseAccuracy = Metrics.accuracy(SoftLabelStore.testLogits(d.labelsFor(spark, images),
                 d.signals().get(SoftLabelStore.LOGITS), test.ids()), test.images().labels());
-        double topkAccuracy = Metrics.accuracy(Evaluation.teacherLogits(t.labelsFor(spark, images),
+        double topkAccuracy = Metrics.accuracy(SoftLabelStore.testLogits(t.labelsFor(spark, images),
                 t.signals().get(SoftLabelStore.LOGITS), test.ids()), test.images().labels());
         assertEquals(denseAccuracy, topkAccuracy, 0.0);
         assertTrue(denseAccuracy > 0.5, "teacher accuracy " + denseAccuracy);

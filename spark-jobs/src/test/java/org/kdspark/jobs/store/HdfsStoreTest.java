@@ -11,15 +11,17 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.GeneratedImages;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.Tiers;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.ingest.IngestJob;
+import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
-import org.kdspark.jobs.pipeline.RunLayout;
 import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
@@ -27,6 +29,7 @@ import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.provenance.Provenance;
 
 /** The image table and the soft-label store on hdfs:// (a MiniDFSCluster on 127.0.0.1): written, committed, reused. */
+@Tag(Tiers.SLOW)
 class HdfsStoreTest {
 
     private final SparkSession spark = TestSpark.session();
@@ -54,8 +57,7 @@ class HdfsStoreTest {
             IngestJob.Result ingested = IngestJob.run(spark, config, layout);
             assertEquals(24, ingested.train() + ingested.test());
 
-            KdConfig.Teacher t = new KdConfig.Teacher();
-            t.architecture = "cnn-small";
+            KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small");
             ComputationGraph teacher = Models.teacher(t, new InputSpec(1, 16, 16), 3);
             files.writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
             SoftLabelJob.Result first = SoftLabelJob.run(spark, config, layout);

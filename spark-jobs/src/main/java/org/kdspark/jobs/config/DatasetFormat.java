@@ -1,0 +1,16 @@
+package org.kdspark.jobs.config;
+
+/** {@code dataset.format}: how the image set is laid out, one image source per value. */
+public enum DatasetFormat implements ConfigChoice {
+    /** MNIST-style IDX files ({@code train-images-idx3-ubyte.gz}, ...). */
+    IDX,
+    /** A class-per-subfolder directory: {@code ROOT/CLASS/x.png}, or {@code ROOT/train/CLASS/...} and {@code ROOT/test/CLASS/...}. */
+    FOLDER,
+    /** A CSV or Parquet file of {@code path,label[,split]}. */
+    MANIFEST;
+
+    @Override
+    public String toString() {
+        return configName();
+    }
+}

@@ -1,0 +1,137 @@
+package org.kdspark.jobs.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.kdspark.jobs.layout.RunLayout;
+import org.kdspark.jobs.store.ImageTable;
+import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.store.StoreVersion;
+import org.kdspark.jobs.store.TableImages;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.UserInputException;
+import org.kdspark.kd.method.Objective;
+import org.kdspark.kd.method.TeacherShapes;
+import org.kdspark.kd.provenance.Provenance;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * What a student trains and is judged on, read once: the training rows joined with exactly the store columns the
+ * objective needs ({@code persisted}; {@code train} is all of them or those not held out), the validation images held out of them, the test images and the teacher's test logits.
+ * Closing it releases the persisted rows.
+ */
+public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signals, TeacherShapes teacherShapes, Provenance imagesProvenance,
+        int numClasses, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, LabeledImages validation, TableImages.Collected test,
+        float[] teacherTestLogits, int views) implements AutoCloseable {
+
+    /** Salt of the validation split: the same images are held out whatever the student, method or seed. */
+    private static final String VALIDATION_SALT = "kd-validation";
+
+    /**
+     * Reads the run's image table and soft-label store for {@code objective}, holding out {@code validationFraction}
+     * of the training images (0: none).
+     *
+     * @throws IllegalArgumentException when the store lacks a signal the objective needs
+     * @throws IllegalStateException when the store does not cover every training image
+     */
+    public static TrainingData prepare(SparkSession spark, RunLayout layout, Objective objective, double validationFraction) {
+        StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
+        Map<String, SoftLabelStore.Signal> held = store.signals();
+        List<SoftLabelStore.Signal> signals = new ArrayList<>();
+        for (String signal : objective.teacherSignals()) {
+            SoftLabelStore.Signal s = held.get(signal);
+            if (s == null) {
+                throw new UserInputException("the objective '" + objective + "' needs the teacher signal '" + signal
+                        + "', but the soft-label store at " + store.uri() + " holds " + held.keySet()
+                        + ": add it to soft_labels.feature_taps and re-run 'kd soft-labels'");
+            }
+            signals.add(s);
+        }
+        Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
+        int numClasses = store.numClasses();
+        Dataset<Row> images = ImageTable.read(spark, layout.images());
+        Dataset<Row> labels = store.labelsFor(spark, images);
+        // a store with augmented views: every labelled view of each training image, its parameters in the last columns
+        int views = store.views();
+        Dataset<Row> trainLabels = views > 0 ? store.labelsWithViews(spark, images) : labels;
+        List<String> viewColumns = views > 0 ? SoftLabelStore.VIEW_COLUMNS : List.of();
+        Dataset<Row> all = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
+                .join(trainLabels.select(withViews(signalColumns(signals, SoftLabelStore.ID), viewColumns)), ImageTable.ID)
+                .select(withViews(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL), viewColumns))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long covered = views > 0 ? all.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : all.count();
+            long imageRows = imagesProvenance.counts().getOrDefault("train", covered);
+            if (covered != imageRows) {
+                throw new IllegalStateException("the soft-label store covers " + covered + " of " + imageRows
+                        + " training images: re-run 'kd soft-labels' for this image table");
+            }
+            Dataset<Row> train = all;
+            LabeledImages validation = null;
+            if (validationFraction > 0) {
+                Column heldOut = functions.pmod(functions.xxhash64(functions.col(ImageTable.ID), functions.lit(VALIDATION_SALT)),
+                        functions.lit(1_000_000L)).lt(Math.round(validationFraction * 1_000_000));
+                validation = TableImages.collect(images.filter(heldOut), ImageTable.TRAIN).images();
+                train = all.filter(functions.not(heldOut));
+            }
+            TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+            float[] teacherTestLogits = SoftLabelStore.testLogits(labels, held.get(SoftLabelStore.LOGITS), test.ids());
+            long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
+            return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, all, train,
+                    trainExamples, validation, test, teacherTestLogits, views);
+        } catch (RuntimeException e) {
+            all.unpersist();
+            throw e;
+        }
+    }
+
+    public InputSpec spec() {
+        return test.images().spec();
+    }
+
+    /** The builder of this data's minibatches for {@code objective}. */
+    public MinibatchBuilder builder(Objective objective, int batchSize) {
+        return new MinibatchBuilder(spec(), numClasses, batchSize, objective, teacherShapes, signals, views > 0);
+    }
+
+    /**
+     * The minibatches of {@code epoch}, dealt to {@code workers} partitions: see {@link EpochOrder}. With
+     * augmented views, each image contributes one of its labelled views, chosen by (seed, epoch, id).
+     */
+    public JavaRDD<MultiDataSet> minibatches(long seed, int epoch, int workers, MinibatchBuilder builder) {
+        Dataset<Row> epochRows = views == 0 ? train : train.filter(functions.col(SoftLabelStore.VIEW).equalTo(functions.pmod(
+                functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch), functions.lit("view")),
+                functions.lit((long) views + 1)).cast("int")));
+        return EpochOrder.minibatches(epochRows, seed, epoch, workers, builder);
+    }
+
+    @Override
+    public void close() {
+        persisted.unpersist();
+    }
+
+    private static Column[] withViews(Column[] columns, List<String> viewColumns) {
+        List<Column> out = new ArrayList<>(List.of(columns));
+        viewColumns.forEach(c -> out.add(functions.col(c)));
+        return out.toArray(Column[]::new);
+    }
+
+    /** The {@code leading} columns followed by the signals' store columns, in order: the rows MinibatchBuilder reads. */
+    private static Column[] signalColumns(List<SoftLabelStore.Signal> signals, String... leading) {
+        List<Column> out = new ArrayList<>();
+        for (String c : leading) {
+            out.add(functions.col(c));
+        }
+        signals.forEach(s -> out.add(functions.col(s.column())));
+        return out.toArray(Column[]::new);
+    }
+}
