@@ -11,7 +11,9 @@ import java.util.function.Function;
  * @param paper    short citation
  * @param params   accepted keys with defaults; any other key is an error
  * @param factory  builds the configured method from a validated term config
- * @param shorthand the objective terms {@code distill.method: NAME} stands for
+ * @param shorthand the objective terms {@code distill.method: NAME} stands for; a shorthand without the hard-label term
+ *                  {@code ce} says the method carries its own (as {@code kd} does through its alpha), and methods joined
+ *                  by '+' then get no {@code ce} term
  */
 public record MethodSpec(String name, String summary, String paper, List<Param> params,
                          Function<TermConfig, DistillationMethod> factory, Shorthand.Expansion shorthand) {

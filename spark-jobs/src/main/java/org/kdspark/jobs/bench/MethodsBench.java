@@ -18,6 +18,7 @@ import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.store.TableImages;
 import org.kdspark.jobs.trainteacher.TeacherJob;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.progress.Progress;
@@ -78,7 +79,11 @@ public final class MethodsBench {
         all.add(Methods.BASELINE);
         methods.stream().filter(m -> !m.equals(Methods.BASELINE)).forEach(all::add);
         for (String m : all) {
-            config.objectiveFor(m); // fails before any work for an unknown method or a missing feature tap
+            try {
+                config.objectiveFor(m); // fails before any work for an unknown method or a missing feature tap
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException("--methods " + m + ": " + e.getMessage(), e);
+            }
         }
         IngestJob.run(spark, config, layout);
         TeacherJob.Result teacher = TeacherJob.run(spark, config, layout);

@@ -207,6 +207,10 @@ public final class ConfigLoader {
                 problems.add(key + (Map.class.isAssignableFrom(c.getType()) ? " must be a map (may be empty: {})" : " must be a list (may be"
                         + " empty: [])") + ", got nothing");
                 tree.set(name, defaults.get(name).deepCopy());
+            } else if (value != null && value.isNull() && !c.getType().isPrimitive() && !defaults.get(name).isNull()) {
+                // only the keys whose default is unset may be left unset (teacher_onnx, spark.master, ...)
+                problems.add(key + " must be set (its default is " + yaml(defaults.get(name)) + "), got nothing");
+                tree.set(name, defaults.get(name).deepCopy());
             } else if (value != null && value.isTextual()) {
                 String problem = choiceProblem(c.getType(), value.asText());
                 if (problem != null) {
@@ -217,7 +221,8 @@ public final class ConfigLoader {
                     && p.getActualTypeArguments()[1] == ColumnEncoding.class) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    String problem = e.getValue().isTextual() ? choiceProblem(ColumnEncoding.class, e.getValue().asText()) : null;
+                    String problem = e.getValue().isTextual() ? choiceProblem(ColumnEncoding.class, e.getValue().asText())
+                            : "must be an encoding, got " + e.getValue();
                     if (problem != null) {
                         problems.add(key + "." + e.getKey() + " " + problem);
                         it.remove();

@@ -358,6 +358,10 @@ public record KdConfig(
             objective = Immutable.map(objective);
         }
 
+        /**
+         * This section training the method shorthand {@code value}; its objective, which would replace the shorthand, is
+         * cleared.
+         */
         public Distill withMethod(String value) {
             return new Distill(student, studentParams, value, Map.of(), temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
                     trainer, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,

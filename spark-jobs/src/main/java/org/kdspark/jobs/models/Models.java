@@ -28,8 +28,13 @@ public final class Models {
 
     /** The teacher: softmax cross-entropy on its logits. */
     public static ComputationGraph teacher(KdConfig.Teacher t, InputSpec spec, int numClasses) {
-        return ModelZoo.build(t.architecture(), withLearningRate(t.params(), t.learningRate()), spec, numClasses, t.seed(),
-                OutputHead.softmaxCrossEntropy()).init();
+        try {
+            return ModelZoo.build(t.architecture(), withLearningRate(t.params(), t.learningRate()), spec, numClasses, t.seed(),
+                    OutputHead.softmaxCrossEntropy()).init();
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("teacher: the '" + t.architecture() + "' teacher cannot be built for " + numClasses
+                    + " classes of " + spec + " images: " + e.getMessage(), e);
+        }
     }
 
     /**

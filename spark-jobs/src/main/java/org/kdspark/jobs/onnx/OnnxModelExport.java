@@ -68,7 +68,11 @@ public final class OnnxModelExport {
         byte[] zip = files.readBytes(zipUri);
         ComputationGraph graph = ModelFiles.graphFromZip(zip, false);
         List<String> outputs = withLogits(taps);
-        GraphOutputs.requireVertices(graph, outputs, "--taps");
+        try {
+            GraphOutputs.requireVertices(graph, outputs, "--taps");
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
         VerifiedOnnxExport.Result r = export(graph, zipUri, files.sha256(zipUri), ModelFiles.provenanceFromZip(zip), outputs, sample,
                 "test split of " + layout.images());
         files.writeBytes(target, r.bytes());

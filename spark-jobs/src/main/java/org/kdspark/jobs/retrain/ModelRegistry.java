@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.Optional;
 import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -69,7 +70,7 @@ public final class ModelRegistry {
         try {
             return Optional.of(Provenance.json().readValue(files.readString(uri), Current.class));
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot parse " + uri + ": " + e.getOriginalMessage() + "; restore it from a version's "
+            throw new JobFailedException("cannot parse " + uri + ": " + e.getOriginalMessage() + "; restore it from a version's "
                     + DECISION + " or delete it to promote the next candidate unconditionally", e);
         }
     }
@@ -86,7 +87,7 @@ public final class ModelRegistry {
     /** Makes {@code current} the production version: one atomic replacement of {@code current.json}. */
     public void promote(Current current) {
         if (!files.exists(decision(current.version()))) {
-            throw new IllegalStateException("version " + current.version() + " has no " + DECISION + ": it is incomplete and cannot be promoted");
+            throw new JobFailedException("version " + current.version() + " has no " + DECISION + ": it is incomplete and cannot be promoted");
         }
         try {
             files.writeStringAtomically(root + "/" + CURRENT, Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(current));

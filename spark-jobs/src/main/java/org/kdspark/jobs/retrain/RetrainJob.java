@@ -21,6 +21,7 @@ import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.TableImages;
 import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.progress.Progress;
@@ -118,7 +119,7 @@ public final class RetrainJob {
         ParquetArtifacts.provenance(spark, registry.holdout(), HOLDOUT_KIND, ImageTable.SCHEMA_VERSION);
         LabeledImages holdout = TableImages.collect(ImageTable.read(spark, registry.holdout()), ImageTable.TEST).images();
         if (holdout.count() == 0) {
-            throw new IllegalStateException("the held-out set " + registry.holdout() + " is empty: the image table had no test images when it"
+            throw new JobFailedException("the held-out set " + registry.holdout() + " is empty: the image table had no test images when it"
                     + " was frozen; delete it and run again with test images (dataset.test_fraction, or ROOT/test/CLASS/...)");
         }
         return holdout;

@@ -77,6 +77,7 @@ public final class SoftLabelJob {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         KdConfig.SoftLabels sl = config.softLabels();
         ImageTable.Opened table = ImageTable.open(spark, layout.images());
+        SignalSpec.requireLogitsFit(sl, table.numClasses());
         Teachers.Context context = new Teachers.Context(files, table.spec(), table.numClasses(), sl.featureTaps(), sl,
                 () -> TableImages.collect(table.rows(), ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(),
                 "test split of " + layout.images());

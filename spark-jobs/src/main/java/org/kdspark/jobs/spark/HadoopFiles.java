@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Hashes;
 
 /** Small file operations on any Hadoop file system (file://, hdfs://, s3a://) by URI string. */
@@ -47,8 +48,14 @@ public final class HadoopFiles {
     }
 
     /** A fully-qualified form of {@code uri} (relative local paths become absolute file: URIs). */
+    /** {@code uri} with its file system's scheme and authority; a string that is no path is refused naming it. */
     public String qualify(String uri) {
-        Path p = new Path(uri);
+        Path p;
+        try {
+            p = new Path(uri);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("'" + uri + "' is not a path or URI Hadoop can read (" + e.getMessage() + ")", e);
+        }
         return fs(uri).makeQualified(p).toString();
     }
 

@@ -36,12 +36,7 @@ public record SignalSpec(InputSpec input, List<?> classes, LogitsEncoding logits
      * logits encoding that keeps more classes than the table has and a tap encoding that does not fit its tap.
      */
     public static SignalSpec of(KdConfig.SoftLabels config, InputSpec input, List<?> classes, Map<String, List<Long>> tapShapes) {
-        LogitsEncoding logits = config.logitsEncoding();
-        if (logits instanceof LogitsEncoding.TopK t && t.cell().k() > classes.size()) {
-            throw new UserInputException("soft_labels.logits_encoding '" + t.configName() + "' keeps " + t.cell().k()
-                    + " logits but the image table has " + classes.size() + " classes: use topk:K with K <= " + classes.size()
-                    + ", or float32");
-        }
+        LogitsEncoding logits = requireLogitsFit(config, classes.size());
         Map<String, Object> features = new LinkedHashMap<>();
         for (String tap : config.featureTaps()) {
             ColumnEncoding encoding = config.tapEncoding(tap);
@@ -59,6 +54,19 @@ public record SignalSpec(InputSpec input, List<?> classes, LogitsEncoding logits
         Map<String, Object> views = config.views() == 0 ? Map.of()
                 : Map.of("count", config.views(), "max_shift", config.viewShift(), "flip", config.viewFlip(), "seed", config.viewSeed());
         return new SignalSpec(input, classes, logits, config.featureTaps(), features, views);
+    }
+
+    /**
+     * The configured logits encoding, refused naming the key when it keeps more logits than the image table has
+     * classes: checked before the teacher is loaded, since the class count is not known when the config is.
+     */
+    public static LogitsEncoding requireLogitsFit(KdConfig.SoftLabels config, int classes) {
+        LogitsEncoding logits = config.logitsEncoding();
+        if (logits instanceof LogitsEncoding.TopK t && t.cell().k() > classes) {
+            throw new UserInputException("soft_labels.logits_encoding '" + t.configName() + "' keeps " + t.cell().k()
+                    + " logits but the image table has " + classes + " classes: use topk:K with K <= " + classes + ", or float32");
+        }
+        return logits;
     }
 
     /** The logits' provenance entry: column, shape and encoding. */

@@ -20,6 +20,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.codec.LogitsEncoding;
 import org.kdspark.kd.data.ImageView;
+import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.provenance.Provenance;
 
@@ -222,7 +223,7 @@ public final class SoftLabelStore {
             }
         }
         if (found != ids.size()) {
-            throw new IllegalStateException("the soft-label store has logits for " + found + " of " + ids.size()
+            throw new JobFailedException("the soft-label store has logits for " + found + " of " + ids.size()
                     + " test images: re-run 'kd soft-labels' for this image table");
         }
         return out;

@@ -1,6 +1,7 @@
 package org.kdspark.jobs.teacher;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +41,8 @@ public final class PreparedTeacher {
         this.source = source;
         this.sha256 = sha256;
         this.kind = kind;
-        this.tapShapes = Map.copyOf(tapShapes);
-        this.details = Map.copyOf(details);
+        this.tapShapes = Collections.unmodifiableMap(new LinkedHashMap<>(tapShapes));
+        this.details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
         this.backend = backend;
         this.members = List.of();
         this.mode = null;

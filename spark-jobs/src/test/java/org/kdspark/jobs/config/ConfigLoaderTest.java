@@ -87,6 +87,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void keysLeftEmptyAreReportedUnlessTheirDefaultIsUnset() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "soft_labels:\n  backend: ~\n  tap_encodings: {block2: ~}\n  teacher_onnx: ~\ndistill:\n  lr_schedule: ~\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("soft_labels.backend must be set (its default is dl4j)"), e.getMessage());
+        assertTrue(e.getMessage().contains("soft_labels.tap_encodings.block2 must be an encoding"), e.getMessage());
+        assertTrue(e.getMessage().contains("distill.lr_schedule must be set"), e.getMessage());
+        assertTrue(!e.getMessage().contains("teacher_onnx"), "a key whose default is unset may be left unset: " + e.getMessage());
+    }
+
+    @Test
     void methodsJoinedByPlusSumTheirTermsWithOneHardLabelTerm() {
         KdConfig c = ConfigLoader.parse("soft_labels:\n  feature_taps: [block2, embedding]\ndistill:\n  method: kd+rkd\n", "x.yaml");
         assertEquals(c.objectiveFor("kd").toString() + " + " + termOf(c, "rkd"), c.studentObjective().toString());
