@@ -7,7 +7,7 @@ package org.kdspark.kd.model;
  * default is {@code true}), and on CPU it only uses them when the nd4j-native build has oneDNN (classifiers
  * {@code linux-x86_64-onednn}, {@code linux-x86_64-onednn-avx512}, ...) and the shim
  * {@link org.nd4j.nativeblas.Nd4jCpu} is on the classpath. With both, training the {@code cnn} teacher ran
- * 2.2-2.5x more examples per CPU-second than DL4J's own convolution path (see kd-dl4j/ZOO.md).
+ * 2.2-2.5x more examples per CPU-second than DL4J's own convolution path (docs/performance.md).
  *
  * <p>The property is read whenever a layer is instantiated, so call {@link #enable()} before building networks,
  * in every JVM that builds them (Spark executors included), or pass {@code -D}{@value #PROPERTY}{@code =false}.

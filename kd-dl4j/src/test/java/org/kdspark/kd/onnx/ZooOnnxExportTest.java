@@ -57,7 +57,7 @@ class ZooOnnxExportTest {
             assertEquals("6", c.metadata().get("kd.verified.images"));
             OnnxClassifier.Outputs out = c.run(pixels, 0, 6);
             // DL4J's own per-vertex activations (GraphOutputs.activations leaves a workspace open when asked for a
-            // tap that ends in batch normalisation, see docs/status.md)
+            // tap that ends in batch normalisation, so the verifier's own forward pass is used here)
             Map<String, INDArray> dl4j = OnnxVerifier.activations(graph,
                     NetworkView.of(graph, InputType.convolutional(28, 28, 1)), x);
             assertArrayEquals(dl4j.get(GraphOutputs.LOGITS).dup('c').data().asFloat(), out.logits(), 1e-4f, name + " logits");
