@@ -36,15 +36,23 @@ class IngestFolderTest {
         Files.write(images.resolve("class_1/truncated.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Files.writeString(images.resolve("class_2/notes.txt"), "not an image");
         Files.writeString(images.resolve("stray.png"), "no class folder");
+        // a whole PNG with one byte of its image data flipped, and a JPEG cut after 300 bytes
+        byte[] png = Files.readAllBytes(Files.list(images.resolve("class_2")).filter(f -> f.toString().endsWith(".png")).findFirst().orElseThrow());
+        byte[] flipped = png.clone();
+        flipped[png.length / 2] ^= 0x5a;
+        Files.write(images.resolve("class_2/crc.png"), flipped);
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), "jpg", jpeg);
+        Files.write(images.resolve("class_0/cut.jpg"), java.util.Arrays.copyOf(jpeg.toByteArray(), 300));
 
         KdConfig config = ConfigLoader.load(null, List.of("dataset.format=folder", "dataset.path=" + images.toUri(),
                 "dataset.name=generated", "dataset.partitions=3", "dataset.height=16", "dataset.width=16", "dataset.channels=3"));
         RunLayout layout = new RunLayout(dir.resolve("out").toUri().toString());
         IngestJob.Result r = IngestJob.run(spark, config, layout);
 
-        assertEquals(18 + 4, r.filesSeen());
+        assertEquals(18 + 6, r.filesSeen());
         assertEquals(18, r.train() + r.test());
-        assertEquals(4, r.rejected());
+        assertEquals(6, r.rejected());
         assertEquals(List.of("class_0", "class_1", "class_2"), r.classes());
 
         List<Row> rows = spark.read().parquet(layout.images()).collectAsList();
@@ -56,15 +64,17 @@ class IngestFolderTest {
         }
         Map<String, String> reasons = spark.read().parquet(layout.imageRejects()).collectAsList().stream()
                 .collect(Collectors.toMap(x -> x.getString(0).substring(x.getString(0).lastIndexOf('/') + 1), x -> x.getString(1)));
-        assertEquals(4, reasons.size());
+        assertEquals(6, reasons.size());
+        assertEquals("corrupt PNG image: chunk IDAT fails its CRC check", reasons.get("crc.png"), reasons.toString());
+        assertTrue(reasons.get("cut.jpg").contains("JPEG") || reasons.get("cut.jpg").contains("undecodable"), reasons.toString());
         assertTrue(reasons.get("empty.png").contains("0 bytes"), reasons.toString());
         assertTrue(reasons.get("truncated.png").contains("not a PNG") || reasons.get("truncated.png").contains("undecodable"), reasons.toString());
         assertTrue(reasons.get("notes.txt").contains("not a PNG"), reasons.toString());
         assertTrue(reasons.get("stray.png").contains("class folder"), reasons.toString());
 
         Provenance p = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
-        assertEquals(22L, p.counts().get("files_seen"));
-        assertEquals(4L, p.counts().get("rejected"));
+        assertEquals(24L, p.counts().get("files_seen"));
+        assertEquals(6L, p.counts().get("rejected"));
     }
 
     @Test
