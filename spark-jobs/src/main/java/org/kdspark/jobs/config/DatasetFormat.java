@@ -7,7 +7,9 @@ public enum DatasetFormat implements ConfigChoice {
     /** A class-per-subfolder directory: {@code ROOT/CLASS/x.png}, or {@code ROOT/train/CLASS/...} and {@code ROOT/test/CLASS/...}. */
     FOLDER,
     /** A CSV or Parquet file of {@code path,label[,split]}. */
-    MANIFEST;
+    MANIFEST,
+    /** WebDataset tar shards of {@code KEY.jpg} + {@code KEY.cls} samples. */
+    WEBDATASET;
 
     @Override
     public String toString() {

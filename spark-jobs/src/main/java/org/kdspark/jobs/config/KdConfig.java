@@ -99,26 +99,29 @@ public record KdConfig(
             @Key(defaultValue = "idx", doc = "How the images are laid out: `idx` (MNIST-style IDX gz files), `folder` (`ROOT/CLASS/*.png`,"
                     + " or `ROOT/train/CLASS/...` and `ROOT/test/CLASS/...`) or `manifest` (`path` is a CSV file with a header, or a"
                     + " Parquet file, of `path,label[,split]`: paths absolute, any Hadoop URI, or relative to the manifest; labels are"
-                    + " class names, sorted numerically when all are integers; split `train`, `test` or empty for the hash split)."
+                    + " class names, sorted numerically when all are integers; split `train`, `test` or empty for the hash split)"
+                    + " or `webdataset` (the `.tar` shards under `path`, samples of `KEY.jpg`/`.png` and `KEY.cls`, the class index;"
+                    + " shards under `train/` and `test/` or `val/` give the split, else the hash split; class names from"
+                    + " `path/classes.txt`, one per line, else the indices; one task per shard)."
                     + " PNG, JPEG and BMP, grey or RGB. A listed file that is missing, unreadable, empty or undecodable, or has no label,"
                     + " goes to the rejects with the reason; a malformed manifest fails before any work, naming the row.")
             DatasetFormat format,
             @Key(defaultValue = "file:///usr/share/datasets/fashion-mnist", doc = "Where the images are: the IDX directory, the image"
-                    + " folder, or the manifest file. A folder is ingested again when its listing (paths, sizes, times) changes, a"
-                    + " manifest when its rows change.")
+                    + " folder, the manifest file, or the folder of tar shards. A folder is ingested again when its listing (paths,"
+                    + " sizes, times) changes, a manifest when its rows change.")
             String path,
             @Key(defaultValue = "0", doc = "Keep only the first N training images; 0 keeps all.")
             int trainLimit,
             @Key(defaultValue = "0", doc = "Keep only the first N test images; 0 keeps all.")
             int testLimit,
-            @Key(defaultValue = "0.2", doc = "`folder` and `manifest` without a split: the share of images (by path hash, stable) put in"
-                    + " the test split.")
+            @Key(defaultValue = "0.2", doc = "`folder`, `manifest` and `webdataset` without a split: the share of images (by path"
+                    + " hash, stable) put in the test split.")
             double testFraction,
-            @Key(defaultValue = "1", doc = "Channels `folder` and `manifest` images are converted to: 1 (luma) or 3 (RGB).")
+            @Key(defaultValue = "1", doc = "Channels the images of files are converted to: 1 (luma) or 3 (RGB).")
             int channels,
-            @Key(defaultValue = "28", doc = "Height `folder` and `manifest` images are resized to.")
+            @Key(defaultValue = "28", doc = "Height the images of files are resized to.")
             int height,
-            @Key(defaultValue = "28", doc = "Width `folder` and `manifest` images are resized to.")
+            @Key(defaultValue = "28", doc = "Width the images of files are resized to.")
             int width,
             @Key(defaultValue = "8", doc = "Partitions of the image table.")
             int partitions) {

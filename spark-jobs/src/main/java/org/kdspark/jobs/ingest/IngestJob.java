@@ -10,6 +10,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.layout.RunLayout;
+import org.kdspark.jobs.sources.DatasetMissingException;
 import org.kdspark.jobs.sources.ImageSource;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
@@ -84,19 +85,30 @@ public final class IngestJob {
             long train = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN)).count();
             long test = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)).count();
             long rejected = rejects.count();
+            long seen = read.filesSeen() >= 0 ? read.filesSeen() : decoded.count();
+            List<String> classes = read.classes() != null ? read.classes() : numbered(images);
             ParquetArtifacts.write(images, layout.images(), provenance
-                    .withCount("files_seen", read.filesSeen())
+                    .withCount("files_seen", seen)
                     .withCount("train", train)
                     .withCount("test", test)
                     .withCount("rejected", rejected)
-                    .withDetail("classes", read.classes())
+                    .withDetail("classes", classes)
                     .withDetail("input_spec", read.spec().toString()));
             ParquetArtifacts.write(rejects.coalesce(1), layout.imageRejects(),
                     Provenance.of("image-rejects", ImageTable.SCHEMA_VERSION, "ingest").withCount("rejected", rejected));
-            return new Result(train, test, rejected, read.filesSeen(), read.classes(), seconds(start), false);
+            return new Result(train, test, rejected, seen, classes, seconds(start), false);
         } finally {
             decoded.unpersist();
         }
+    }
+
+    /** Class names "0" .. "n-1" for the labels of {@code images}, n one more than the largest. */
+    private static List<String> numbered(Dataset<Row> images) {
+        Row max = images.agg(functions.max(ImageTable.LABEL)).first();
+        if (max.isNullAt(0)) {
+            throw new DatasetMissingException("no usable image: every file was rejected (see the rejects' reasons)");
+        }
+        return java.util.stream.IntStream.rangeClosed(0, max.getInt(0)).mapToObj(Integer::toString).toList();
     }
 
     /** The existing image table when it was ingested with the same dataset config, else null. */

@@ -39,8 +39,8 @@ public interface ImageSource {
      * What a source read.
      *
      * @param decoded   one row per listed file, {@link #DECODED}
-     * @param classes   class names, in label order
-     * @param filesSeen files listed: every one is a row of {@code decoded}
+     * @param classes   class names, in label order; null when they are the class indices, numbered from the largest
+     * @param filesSeen files listed: every one is a row of {@code decoded}; -1 when they are known only by reading them
      * @param train     training images when the source knows the count without a Spark job, else -1 (counted)
      * @param test      as {@code train}, for the test split
      */
@@ -58,6 +58,7 @@ public interface ImageSource {
             case IDX -> new IdxSource(dataset);
             case FOLDER -> new FolderSource(spark, dataset);
             case MANIFEST -> new ManifestSource(spark, dataset);
+            case WEBDATASET -> new WebDatasetSource(spark, dataset);
         };
     }
 }
