@@ -9,7 +9,9 @@ public enum DatasetFormat implements ConfigChoice {
     /** A CSV or Parquet file of {@code path,label[,split]}. */
     MANIFEST,
     /** WebDataset tar shards of {@code KEY.jpg} + {@code KEY.cls} samples. */
-    WEBDATASET;
+    WEBDATASET,
+    /** Parquet files with an image struct column {@code {bytes, path}} and a class column (a Hugging Face export). */
+    PARQUET;
 
     @Override
     public String toString() {

@@ -102,7 +102,10 @@ public record KdConfig(
                     + " class names, sorted numerically when all are integers; split `train`, `test` or empty for the hash split)"
                     + " or `webdataset` (the `.tar` shards under `path`, samples of `KEY.jpg`/`.png` and `KEY.cls`, the class index;"
                     + " shards under `train/` and `test/` or `val/` give the split, else the hash split; class names from"
-                    + " `path/classes.txt`, one per line, else the indices; one task per shard)."
+                    + " `path/classes.txt`, one per line, else the indices; one task per shard) or `parquet` (Parquet files under"
+                    + " `path` with an image struct column `{bytes, path}` and an integer class column, the layout a Hugging Face"
+                    + " data set is exported to; class names from its `huggingface` metadata, else the indices; a `train`, `test`,"
+                    + " `val` or `validation` folder or file-name prefix gives the split, else the hash split; one task per file)."
                     + " PNG, JPEG and BMP, grey or RGB. A listed file that is missing, unreadable, empty or undecodable, or has no label,"
                     + " goes to the rejects with the reason; a malformed manifest fails before any work, naming the row.")
             DatasetFormat format,
@@ -114,8 +117,8 @@ public record KdConfig(
             int trainLimit,
             @Key(defaultValue = "0", doc = "Keep only the first N test images; 0 keeps all.")
             int testLimit,
-            @Key(defaultValue = "0.2", doc = "`folder`, `manifest` and `webdataset` without a split: the share of images (by path"
-                    + " hash, stable) put in the test split.")
+            @Key(defaultValue = "0.2", doc = "Sources without a split of their own: the share of images (by id hash, stable) put in"
+                    + " the test split.")
             double testFraction,
             @Key(defaultValue = "1", doc = "Channels the images of files are converted to: 1 (luma) or 3 (RGB).")
             int channels,
@@ -124,18 +127,25 @@ public record KdConfig(
             @Key(defaultValue = "28", doc = "Width the images of files are resized to.")
             int width,
             @Key(defaultValue = "8", doc = "Partitions of the image table.")
-            int partitions) {
+            int partitions,
+            @Key(defaultValue = "image", doc = "`parquet`: the struct column of the encoded images, `{bytes, path}`.")
+            String imageColumn,
+            @Key(defaultValue = "label", doc = "`parquet`: the integer class column.")
+            String labelColumn) {
 
         public Dataset withFormat(DatasetFormat value) {
-            return new Dataset(name, value, path, trainLimit, testLimit, testFraction, channels, height, width, partitions);
+            return new Dataset(name, value, path, trainLimit, testLimit, testFraction, channels, height, width, partitions, imageColumn,
+                    labelColumn);
         }
 
         public Dataset withPath(String value) {
-            return new Dataset(name, format, value, trainLimit, testLimit, testFraction, channels, height, width, partitions);
+            return new Dataset(name, format, value, trainLimit, testLimit, testFraction, channels, height, width, partitions, imageColumn,
+                    labelColumn);
         }
 
         public Dataset withLimits(int train, int test) {
-            return new Dataset(name, format, path, train, test, testFraction, channels, height, width, partitions);
+            return new Dataset(name, format, path, train, test, testFraction, channels, height, width, partitions, imageColumn,
+                    labelColumn);
         }
     }
 
@@ -455,6 +465,8 @@ public record KdConfig(
         require(p, dataset.height() > 0 && dataset.width() > 0, "dataset.height/width", "must be positive",
                 dataset.height() + "x" + dataset.width());
         require(p, dataset.partitions() > 0, "dataset.partitions", "must be > 0", dataset.partitions());
+        require(p, !dataset.imageColumn().isBlank(), "dataset.image_column", "must name a column", dataset.imageColumn());
+        require(p, !dataset.labelColumn().isBlank(), "dataset.label_column", "must name a column", dataset.labelColumn());
         require(p, teacher.epochs() > 0, "teacher.epochs", "must be > 0", teacher.epochs());
         require(p, teacher.batchSize() > 0, "teacher.batch_size", "must be > 0", teacher.batchSize());
         require(p, teacher.learningRate() > 0, "teacher.learning_rate", "must be > 0", teacher.learningRate());

@@ -59,6 +59,7 @@ public interface ImageSource {
             case FOLDER -> new FolderSource(spark, dataset);
             case MANIFEST -> new ManifestSource(spark, dataset);
             case WEBDATASET -> new WebDatasetSource(spark, dataset);
+            case PARQUET -> new ParquetImagesSource(spark, dataset);
         };
     }
 }
