@@ -1,16 +1,20 @@
 package org.kdspark.kd.data;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The input a network expects: channels, height and width (NCHW), with 8-bit pixels scaled to [0, 1].
+ * The input a network expects: channels, height and width (NCHW), and how its values are made from the 8-bit RGB (or
+ * grey) pixels of the image table ({@link Normalization}; by default scaled to [0, 1]).
  *
- * <p>Declared once (in the model's config) and recorded in provenance, so that the teacher that labelled an
- * image and the student that learns from it see the same tensor.
+ * <p>Declared once and recorded in provenance, so that the teacher that labelled an image and the student that learns
+ * from it see the tensors they were built for. Every network input in the project is made by {@link #toInput} or
+ * {@link #toFloats}: the DL4J and ONNX Runtime teachers, the students' training and evaluation, and the verification of
+ * ONNX exports. Two specs with the same {@link #geometry()} take the same pixels, however they normalise them.
  */
-public record InputSpec(int channels, int height, int width) implements java.io.Serializable {
+public record InputSpec(int channels, int height, int width, Normalization normalization) implements java.io.Serializable {
 
     public InputSpec {
         if (channels != 1 && channels != 3) {
@@ -19,10 +23,34 @@ public record InputSpec(int channels, int height, int width) implements java.io.
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("height and width must be positive, got " + height + "x" + width);
         }
+        if (normalization == null) {
+            normalization = Normalization.UNIT;
+        }
+        normalization.requireChannels(channels, "input " + channels + "x" + height + "x" + width);
+    }
+
+    /** Pixels scaled to [0, 1]. */
+    public InputSpec(int channels, int height, int width) {
+        this(channels, height, width, Normalization.UNIT);
     }
 
     /** Fashion-MNIST: 1 x 28 x 28 grayscale. */
     public static final InputSpec FASHION_MNIST = new InputSpec(1, 28, 28);
+
+    /** The same pixels, normalised as {@code n}. */
+    public InputSpec withNormalization(Normalization n) {
+        return new InputSpec(channels, height, width, n);
+    }
+
+    /** The pixels this spec takes, scaled to [0, 1]: what two networks must agree on to label the same table. */
+    public InputSpec geometry() {
+        return normalization.isUnit() ? this : new InputSpec(channels, height, width);
+    }
+
+    /** Whether {@code other} takes the same pixels (channels and size), however it normalises them. */
+    public boolean sameImages(InputSpec other) {
+        return channels == other.channels && height == other.height && width == other.width;
+    }
 
     public int valuesPerImage() {
         return channels * height * width;
@@ -33,8 +61,8 @@ public record InputSpec(int channels, int height, int width) implements java.io.
     }
 
     /**
-     * Normalises {@code count} CHW uint8 images, starting at image {@code first} of {@code pixels}, into a
-     * float NCHW array with values in [0, 1].
+     * Normalises {@code count} CHW uint8 images, starting at image {@code first} of {@code pixels}, into a float NCHW
+     * array.
      */
     public INDArray toInput(byte[] pixels, int first, int count) {
         return Nd4j.create(toFloats(pixels, first, count), shape(count), 'c').castTo(DataType.FLOAT);
@@ -45,35 +73,66 @@ public record InputSpec(int channels, int height, int width) implements java.io.
      * take ND4J arrays (ONNX Runtime).
      */
     public float[] toFloats(byte[] pixels, int first, int count) {
+        int plane = height * width;
         int n = valuesPerImage();
         float[] values = new float[count * n];
-        int offset = first * n;
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (pixels[offset + i] & 0xFF) / 255f;
+        float[][] lookup = new float[channels][];
+        int[] source = new int[channels];
+        boolean bgr = normalization.order() == Normalization.ChannelOrder.BGR;
+        for (int c = 0; c < channels; c++) {
+            lookup[c] = normalization.lookup(c);
+            source[c] = bgr ? channels - 1 - c : c;
+        }
+        for (int i = 0; i < count; i++) {
+            int in = (first + i) * n;
+            int out = i * n;
+            for (int c = 0; c < channels; c++) {
+                float[] l = lookup[c];
+                int from = in + source[c] * plane;
+                int to = out + c * plane;
+                for (int p = 0; p < plane; p++) {
+                    values[to + p] = l[pixels[from + p] & 0xFF];
+                }
+            }
         }
         return values;
     }
 
     /**
-     * The spec written by {@link #toString()} ({@code CHANNELSxHEIGHTxWIDTH}, e.g. {@code 1x28x28}), as provenance
-     * records it.
+     * The spec written by {@link #toString()}, as provenance records it: {@code CHANNELSxHEIGHTxWIDTH} (e.g.
+     * {@code 1x28x28}), then the normalisation's parts when it is not the default, each after a {@code ;}
+     * ({@code 3x224x224;mean=0.485,0.456,0.406;std=0.229,0.224,0.225}).
      *
      * @throws IllegalArgumentException naming the text when it is not of that form or not a valid spec
      */
     public static InputSpec parse(String text) {
-        String[] parts = text.trim().split("x", -1);
-        if (parts.length == 3) {
+        String[] sections = text.trim().split(";", -1);
+        String[] parts = sections[0].split("x", -1);
+        int[] size = new int[3];
+        boolean ok = parts.length == 3;
+        for (int i = 0; ok && i < 3; i++) {
             try {
-                return new InputSpec(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2]));
+                size[i] = Integer.parseInt(parts[i]);
             } catch (NumberFormatException e) {
-                // reported below
+                ok = false;
             }
         }
-        throw new IllegalArgumentException("input spec '" + text + "' is not CHANNELSxHEIGHTxWIDTH (e.g. 1x28x28)");
+        if (!ok) {
+            throw new IllegalArgumentException("input spec '" + text + "' is not CHANNELSxHEIGHTxWIDTH (e.g. 1x28x28), optionally"
+                    + " followed by ;bgr ;scale=S ;mean=A,B,C ;std=A,B,C");
+        }
+        Normalization n;
+        try {
+            n = Normalization.parseParts(Arrays.asList(sections).subList(1, sections.length));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("input spec '" + text + "': " + e.getMessage(), e);
+        }
+        return new InputSpec(size[0], size[1], size[2], n);
     }
 
+    /** {@code CxHxW}, then the normalisation when it is not the default (see {@link #parse}). */
     @Override
     public String toString() {
-        return channels + "x" + height + "x" + width;
+        return channels + "x" + height + "x" + width + normalization.suffix();
     }
 }

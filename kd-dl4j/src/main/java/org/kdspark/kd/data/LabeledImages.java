@@ -30,6 +30,14 @@ public record LabeledImages(int count, InputSpec spec, byte[] pixels, int[] labe
         return out;
     }
 
+    /** The same images, as a network normalising them as {@code other} takes them. */
+    public LabeledImages normalizedAs(InputSpec other) {
+        if (!other.sameImages(spec)) {
+            throw new IllegalArgumentException("images of " + spec.geometry() + " are not images of " + other.geometry());
+        }
+        return other.equals(spec) ? this : new LabeledImages(count, other, pixels, labels);
+    }
+
     /** The first {@code n} images (or all of them when {@code n <= 0} or larger than the count). */
     public LabeledImages head(int n) {
         if (n <= 0 || n >= count) {

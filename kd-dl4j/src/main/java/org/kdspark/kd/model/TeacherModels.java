@@ -116,7 +116,7 @@ public final class TeacherModels {
                 }
                 return;
             }
-            if (!declaredInput.equals(spec)) {
+            if (!declaredInput.sameImages(spec)) {
                 throw new IllegalArgumentException(source + ": the " + kind.id() + " teacher takes " + declaredInput.height() + "x"
                         + declaredInput.width() + " images with " + declaredInput.channels() + " channel(s) but the image table holds "
                         + spec.height() + "x" + spec.width() + " with " + spec.channels() + ": ingest with dataset.height: "

@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -101,7 +99,7 @@ public final class InferenceBench {
         double roof = Math.max(gemm, onnxGemm);
         log("GEMM: ND4J %.1f GFLOP/s, ONNX Runtime %.1f GFLOP/s", gemm, onnxGemm);
 
-        Dataset<Row> table = ImageTable.read(spark, run.images());
+        ImageTable.Opened table = ImageTable.open(spark, run.images());
         LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
         InputSpec spec = test.spec();
         out.put("test_images", test.count());
@@ -300,7 +298,7 @@ public final class InferenceBench {
         private final List<Double> passes = new ArrayList<>();
         private long images;
 
-        PlainOnnxLoop(HadoopFiles files, RunLayout run, Dataset<Row> table, InputSpec spec, KdConfig.SoftLabels sl) {
+        PlainOnnxLoop(HadoopFiles files, RunLayout run, ImageTable.Opened table, InputSpec spec, KdConfig.SoftLabels sl) {
             byte[] zip = files.readBytes(run.teacherModel());
             ComputationGraph teacher = ModelFiles.graphFromZip(zip, false);
             train = TableImages.collect(table, ImageTable.TRAIN).images();

@@ -122,7 +122,7 @@ public final class MethodsBench {
     public static double softLabelAccuracy(SparkSession spark, RunLayout layout) {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         Dataset<org.apache.spark.sql.Row> images = ImageTable.read(spark, layout.images());
-        TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+        TableImages.Collected test = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TEST);
         float[] logits = SoftLabelStore.testLogits(store.labelsFor(spark, images), store.signals().get(SoftLabelStore.LOGITS), test.ids());
         return Metrics.accuracy(logits, test.images().labels());
     }

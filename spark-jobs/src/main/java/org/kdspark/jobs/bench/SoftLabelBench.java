@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -54,7 +52,7 @@ public final class SoftLabelBench {
         InferenceBench.log("ND4J GEMM %dx%d...", InferenceBench.GEMM_N, InferenceBench.GEMM_N);
         double gemm = Throughput.gemmGflops(InferenceBench.GEMM_N, gemmSeconds);
         ComputationGraph teacher = ModelFiles.graphFromZip(files.readBytes(run.teacherModel()), false);
-        Dataset<Row> table = ImageTable.read(spark, run.images());
+        ImageTable.Opened table = ImageTable.open(spark, run.images());
         LabeledImages train = TableImages.collect(table, ImageTable.TRAIN).images();
         LabeledImages test = TableImages.collect(table, ImageTable.TEST).images();
         InputSpec spec = test.spec();

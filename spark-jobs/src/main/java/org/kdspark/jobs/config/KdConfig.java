@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.kdspark.kd.codec.ColumnEncoding;
 import org.kdspark.kd.codec.LogitsEncoding;
+import org.kdspark.kd.data.Normalization;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.method.Shorthand;
@@ -29,6 +30,9 @@ public record KdConfig(
         String output,
         @Section(doc = "The Spark session.") Spark spark,
         @Section(doc = "The image set and how it is ingested into the image table.") Dataset dataset,
+        @Section(doc = "How the pixels of the image table become a network's input: the values the run's own networks (the teacher"
+                + " it trains, every student) take, and those of a teacher supplied from outside, when they differ. Each is recorded"
+                + " in provenance; the supplied teacher's is part of the store's version key.") Preprocess preprocess,
         @Section(doc = "The teacher the run trains itself (`kd train-teacher`), and further ensemble teachers.") Teacher teacher,
         @Section(doc = "The soft-label store: which teacher labels, what is stored, how it is encoded.") SoftLabels softLabels,
         @Section(doc = "The student and its distributed training (`kd distill`).") Distill distill,
@@ -40,31 +44,35 @@ public record KdConfig(
     }
 
     public KdConfig withOutput(String value) {
-        return new KdConfig(value, spark, dataset, teacher, softLabels, distill, retrain);
+        return new KdConfig(value, spark, dataset, preprocess, teacher, softLabels, distill, retrain);
     }
 
     public KdConfig withSpark(UnaryOperator<Spark> change) {
-        return new KdConfig(output, change.apply(spark), dataset, teacher, softLabels, distill, retrain);
+        return new KdConfig(output, change.apply(spark), dataset, preprocess, teacher, softLabels, distill, retrain);
     }
 
     public KdConfig withDataset(UnaryOperator<Dataset> change) {
-        return new KdConfig(output, spark, change.apply(dataset), teacher, softLabels, distill, retrain);
+        return new KdConfig(output, spark, change.apply(dataset), preprocess, teacher, softLabels, distill, retrain);
+    }
+
+    public KdConfig withPreprocess(UnaryOperator<Preprocess> change) {
+        return new KdConfig(output, spark, dataset, change.apply(preprocess), teacher, softLabels, distill, retrain);
     }
 
     public KdConfig withTeacher(UnaryOperator<Teacher> change) {
-        return new KdConfig(output, spark, dataset, change.apply(teacher), softLabels, distill, retrain);
+        return new KdConfig(output, spark, dataset, preprocess, change.apply(teacher), softLabels, distill, retrain);
     }
 
     public KdConfig withSoftLabels(UnaryOperator<SoftLabels> change) {
-        return new KdConfig(output, spark, dataset, teacher, change.apply(softLabels), distill, retrain);
+        return new KdConfig(output, spark, dataset, preprocess, teacher, change.apply(softLabels), distill, retrain);
     }
 
     public KdConfig withDistill(UnaryOperator<Distill> change) {
-        return new KdConfig(output, spark, dataset, teacher, softLabels, change.apply(distill), retrain);
+        return new KdConfig(output, spark, dataset, preprocess, teacher, softLabels, change.apply(distill), retrain);
     }
 
     public KdConfig withRetrain(UnaryOperator<Retrain> change) {
-        return new KdConfig(output, spark, dataset, teacher, softLabels, distill, change.apply(retrain));
+        return new KdConfig(output, spark, dataset, preprocess, teacher, softLabels, distill, change.apply(retrain));
     }
 
     /** Spark session settings. */
@@ -126,6 +134,19 @@ public record KdConfig(
             int height,
             @Key(defaultValue = "28", doc = "Width the images of files are resized to.")
             int width,
+            @Key(defaultValue = "exact", doc = "How an image file is brought to `height` x `width`: `exact` (scaled to it, the aspect"
+                    + " ratio not kept), `center_crop` (scaled so that the shorter side is `resize_shorter`, then the centre"
+                    + " `height` x `width` cut out: torchvision's `Resize(N)` then `CenterCrop`) or `pad` (scaled to fit inside,"
+                    + " aspect ratio kept, the borders black). IDX images are taken as they are.")
+            ResizeMode resize,
+            @Key(defaultValue = "0", doc = "`center_crop`: the length the shorter side is scaled to before the crop (256 for"
+                    + " torchvision's ImageNet evaluation at 224; timm's is the size divided by its `crop_pct`); 0 = just enough to"
+                    + " cover `height` x `width`.")
+            int resizeShorter,
+            @Key(defaultValue = "bilinear", doc = "The resampling filter: `bilinear`, `bicubic` or `nearest`, computed as Pillow computes"
+                    + " them (antialiased when shrinking), so that the pixels equal those torchvision's transforms make from the same"
+                    + " file.")
+            Interpolation interpolation,
             @Key(defaultValue = "8", doc = "Partitions of the image table.")
             int partitions,
             @Key(defaultValue = "image", doc = "`parquet`: the struct column of the encoded images, `{bytes, path}`.")
@@ -134,18 +155,67 @@ public record KdConfig(
             String labelColumn) {
 
         public Dataset withFormat(DatasetFormat value) {
-            return new Dataset(name, value, path, trainLimit, testLimit, testFraction, channels, height, width, partitions, imageColumn,
-                    labelColumn);
+            return new Dataset(name, value, path, trainLimit, testLimit, testFraction, channels, height, width, resize, resizeShorter,
+                    interpolation, partitions, imageColumn, labelColumn);
         }
 
         public Dataset withPath(String value) {
-            return new Dataset(name, format, value, trainLimit, testLimit, testFraction, channels, height, width, partitions, imageColumn,
-                    labelColumn);
+            return new Dataset(name, format, value, trainLimit, testLimit, testFraction, channels, height, width, resize, resizeShorter,
+                    interpolation, partitions, imageColumn, labelColumn);
         }
 
         public Dataset withLimits(int train, int test) {
-            return new Dataset(name, format, path, train, test, testFraction, channels, height, width, partitions, imageColumn,
-                    labelColumn);
+            return new Dataset(name, format, path, train, test, testFraction, channels, height, width, resize, resizeShorter,
+                    interpolation, partitions, imageColumn, labelColumn);
+        }
+    }
+
+    /** The normalisation of the networks' inputs. */
+    public record Preprocess(
+            @Key(defaultValue = "rgb", doc = "Order of the input channels of the run's networks: `rgb` or `bgr` (the table stores RGB).")
+            ChannelOrder channelOrder,
+            @Key(defaultValue = "255", doc = "What a pixel (0-255) is divided by first: 255 gives [0, 1], 1 keeps [0, 255].")
+            double scale,
+            @Key(defaultValue = "[]", doc = "Per input channel, subtracted after scaling, e.g. `[0.485, 0.456, 0.406]`; [] for none.")
+            List<Double> mean,
+            @Key(defaultValue = "[]", doc = "Per input channel, divided by last, e.g. `[0.229, 0.224, 0.225]`; [] for none.")
+            List<Double> std,
+            @Key(defaultValue = "~", doc = "`soft_labels.teacher_onnx`, `teacher_model` and `ensemble_teachers`: the order of their"
+                    + " input channels. Unset: `channel_order`.")
+            ChannelOrder teacherChannelOrder,
+            @Key(defaultValue = "0", doc = "As `scale`, for the supplied teachers; 0 = `scale`.")
+            double teacherScale,
+            @Key(defaultValue = "[]", doc = "As `mean`, for the supplied teachers (a PyTorch export usually takes the ImageNet"
+                    + " mean); [] = `mean`.")
+            List<Double> teacherMean,
+            @Key(defaultValue = "[]", doc = "As `std`, for the supplied teachers; [] = `std`.")
+            List<Double> teacherStd) {
+
+        public Preprocess {
+            mean = Immutable.list(mean);
+            std = Immutable.list(std);
+            teacherMean = Immutable.list(teacherMean);
+            teacherStd = Immutable.list(teacherStd);
+        }
+
+        /** What the run's own networks take. */
+        public Normalization normalization() {
+            return new Normalization(channelOrder.toData(), scale, mean, std);
+        }
+
+        /** What a teacher supplied from outside the run takes: each key left unset is the run's. */
+        public Normalization teacherNormalization() {
+            return new Normalization((teacherChannelOrder != null ? teacherChannelOrder : channelOrder).toData(),
+                    teacherScale > 0 ? teacherScale : scale, teacherMean.isEmpty() ? mean : teacherMean,
+                    teacherStd.isEmpty() ? std : teacherStd);
+        }
+
+        public Preprocess withNormalization(List<Double> newMean, List<Double> newStd) {
+            return new Preprocess(channelOrder, scale, newMean, newStd, teacherChannelOrder, teacherScale, teacherMean, teacherStd);
+        }
+
+        public Preprocess withTeacherNormalization(List<Double> newMean, List<Double> newStd) {
+            return new Preprocess(channelOrder, scale, mean, std, teacherChannelOrder, teacherScale, newMean, newStd);
         }
     }
 
@@ -464,6 +534,18 @@ public record KdConfig(
         require(p, dataset.channels() == 1 || dataset.channels() == 3, "dataset.channels", "must be 1 or 3", dataset.channels());
         require(p, dataset.height() > 0 && dataset.width() > 0, "dataset.height/width", "must be positive",
                 dataset.height() + "x" + dataset.width());
+        require(p, dataset.resizeShorter() >= 0, "dataset.resize_shorter", "must be >= 0 pixels (0: just cover the size)",
+                dataset.resizeShorter());
+        require(p, dataset.resizeShorter() == 0 || dataset.resizeShorter() >= Math.min(dataset.height(), dataset.width()),
+                "dataset.resize_shorter", "must be at least the shorter side of dataset.height/width ("
+                        + Math.min(dataset.height(), dataset.width()) + ") or 0, so that the crop fits", dataset.resizeShorter());
+        requireNormalization(p, "preprocess.", dataset.channels(), preprocess.mean(), preprocess.std(), preprocess::normalization);
+        if (preprocess.teacherScale() >= 0) {
+            requireNormalization(p, "preprocess.teacher_", dataset.channels(), preprocess.teacherMean(), preprocess.teacherStd(),
+                    preprocess::teacherNormalization);
+        }
+        require(p, preprocess.teacherScale() >= 0, "preprocess.teacher_scale", "must be > 0, or 0 for preprocess.scale",
+                preprocess.teacherScale());
         require(p, dataset.partitions() > 0, "dataset.partitions", "must be > 0", dataset.partitions());
         require(p, !dataset.imageColumn().isBlank(), "dataset.image_column", "must name a column", dataset.imageColumn());
         require(p, !dataset.labelColumn().isBlank(), "dataset.label_column", "must name a column", dataset.labelColumn());
@@ -555,6 +637,20 @@ public record KdConfig(
             ModelParams.of(architecture, params);
         } catch (IllegalArgumentException e) {
             problems.add(paramsKey + " " + e.getMessage());
+        }
+    }
+
+    /** A normalisation that can be built, with a mean and std per channel of the images (or none). */
+    private static void requireNormalization(List<String> problems, String prefix, int channels, List<Double> mean, List<Double> std,
+            java.util.function.Supplier<Normalization> normalization) {
+        require(problems, mean.isEmpty() || mean.size() == channels, prefix + "mean",
+                "must have one value per channel of the images (dataset.channels: " + channels + "), or none", mean);
+        require(problems, std.isEmpty() || std.size() == channels, prefix + "std",
+                "must have one value per channel of the images (dataset.channels: " + channels + "), or none", std);
+        try {
+            normalization.get();
+        } catch (IllegalArgumentException e) {
+            problems.add(prefix.substring(0, prefix.length() - 1) + ": " + e.getMessage());
         }
     }
 

@@ -124,6 +124,7 @@ public final class DistillJob {
                     .withCount("validation_examples", data.validation() == null ? 0 : data.validation().count())
                     .withCount("test_examples", data.test().images().count())
                     .withDetail("name", name)
+                    .withDetail("input_spec", data.spec().toString())
                     .withDetail("method", method)
                     .withDetail("objective", objective.toString())
                     .withDetail("workers", workers)

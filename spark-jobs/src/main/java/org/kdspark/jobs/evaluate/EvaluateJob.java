@@ -46,7 +46,7 @@ public final class EvaluateJob {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         int numClasses = store.numClasses();
         Dataset<Row> table = ImageTable.read(spark, layout.images());
-        TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
+        TableImages.Collected test = TableImages.collect(table, ImageTable.inputSpec(images, table), ImageTable.TEST);
         float[] teacherLogits = SoftLabelStore.testLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
 
         // the teacher that labelled: an external ONNX file (soft_labels.teacher_onnx), one trained elsewhere

@@ -15,6 +15,8 @@ import org.kdspark.jobs.sources.ImageSource;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
+import org.kdspark.kd.data.InputSpec;
+import org.kdspark.kd.data.Normalization;
 import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.Hashes;
 import org.kdspark.kd.provenance.Provenance;
@@ -43,8 +45,14 @@ public final class IngestJob {
         ImageSource source = ImageSource.of(spark, dataset);
         // a folder that gained, lost or changed files is ingested again, even with the same config (a manifest: one that changed)
         String fingerprint = source.fingerprint();
-        String datasetHash = Hashes.ofValue(Map.of("dataset", ConfigLoader.sectionMap(config, "dataset")))
-                + (fingerprint.isEmpty() ? "" : "-" + fingerprint);
+        // the table declares the input of the run's networks: a new normalisation is a new table (the pixels are the same)
+        Normalization normalization = config.preprocess().normalization();
+        Map<String, Object> identity = new java.util.LinkedHashMap<>();
+        identity.put("dataset", ConfigLoader.sectionMap(config, "dataset"));
+        if (!normalization.isUnit()) {
+            identity.put("normalization", normalization.toString());
+        }
+        String datasetHash = Hashes.ofValue(identity) + (fingerprint.isEmpty() ? "" : "-" + fingerprint);
         Result existing = reusable(spark, layout, datasetHash);
         if (existing != null) {
             PROGRESS.line("reusing %s (same dataset config)", layout.images());
@@ -56,7 +64,9 @@ public final class IngestJob {
                 .withInput("dataset", dataset.path())
                 .withDetail("dataset_hash", datasetHash);
         ImageSource.Images read = source.read(spark);
-        Result result = read.counted() ? writeCounted(layout, provenance, read, start) : writeWithRejects(layout, provenance, read, start);
+        InputSpec spec = read.spec().withNormalization(normalization);
+        Result result = read.counted() ? writeCounted(layout, provenance, read, spec, start)
+                : writeWithRejects(layout, provenance, read, spec, start);
         if (result.filesSeen() != result.train() + result.test() + result.rejected()) {
             throw new IllegalStateException("ingest counts do not reconcile: " + result);
         }
@@ -64,18 +74,19 @@ public final class IngestJob {
     }
 
     /** A source that knows its counts and has no rejects: the table is written in one pass. */
-    private static Result writeCounted(RunLayout layout, Provenance provenance, ImageSource.Images read, long start) {
+    private static Result writeCounted(RunLayout layout, Provenance provenance, ImageSource.Images read, InputSpec spec, long start) {
         ParquetArtifacts.write(read.decoded().drop(ImageSource.REJECT_REASON), layout.images(), provenance
                 .withCount("train", read.train())
                 .withCount("test", read.test())
                 .withCount("rejected", 0)
                 .withDetail("classes", read.classes())
-                .withDetail("input_spec", read.spec().toString()));
+                .withDetail("input_spec", spec.toString()));
         return new Result(read.train(), read.test(), 0, read.filesSeen(), read.classes(), seconds(start), false);
     }
 
     /** Splits the decoded rows into the table and the rejects, counting each. */
-    private static Result writeWithRejects(RunLayout layout, Provenance provenance, ImageSource.Images read, long start) {
+    private static Result writeWithRejects(RunLayout layout, Provenance provenance, ImageSource.Images read, InputSpec spec,
+            long start) {
         Dataset<Row> decoded = read.decoded().persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Dataset<Row> images = decoded.filter(functions.col(ImageSource.REJECT_REASON).isNull()).drop(ImageSource.REJECT_REASON);
@@ -93,7 +104,7 @@ public final class IngestJob {
                     .withCount("test", test)
                     .withCount("rejected", rejected)
                     .withDetail("classes", classes)
-                    .withDetail("input_spec", read.spec().toString()));
+                    .withDetail("input_spec", spec.toString()));
             ParquetArtifacts.write(rejects.coalesce(1), layout.imageRejects(),
                     Provenance.of("image-rejects", ImageTable.SCHEMA_VERSION, "ingest").withCount("rejected", rejected));
             return new Result(train, test, rejected, seen, classes, seconds(start), false);

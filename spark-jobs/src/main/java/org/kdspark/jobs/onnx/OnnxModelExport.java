@@ -10,6 +10,7 @@ import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.TableImages;
+import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.model.GraphOutputs;
@@ -64,7 +65,8 @@ public final class OnnxModelExport {
             throw new UserInputException("no image table at " + layout.images() + " to verify the export on: run "
                     + "'kd ingest' for this --output first");
         }
-        LabeledImages sample = TableImages.collect(ImageTable.read(spark, layout.images()), ImageTable.TEST, VERIFY_IMAGES).images();
+        ImageTable.Opened table = ImageTable.open(spark, layout.images());
+        LabeledImages sample = TableImages.collect(table.rows(), table.spec(), ImageTable.TEST, VERIFY_IMAGES).images();
         byte[] zip = files.readBytes(zipUri);
         ComputationGraph graph = ModelFiles.graphFromZip(zip, false);
         List<String> outputs = withLogits(taps);
@@ -115,9 +117,14 @@ public final class OnnxModelExport {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("kd.provenance", p.toJson());
+        // the input the graph takes, normalisation included: what a caller must feed it (InputSpec.parse reads it)
+        metadata.put(INPUT_SPEC_METADATA, sample.spec().toString());
         return VerifiedOnnxExport.export(graph, sample.spec(), outputs, metadata,
                 sample.spec().toInput(sample.pixels(), 0, sample.count()), sampleSource + ", " + sample.count() + " images");
     }
+
+    /** The {@code metadata_props} key declaring the input an exported model takes ({@link InputSpec#toString()}). */
+    public static final String INPUT_SPEC_METADATA = "kd.input_spec";
 
     /** {@code logits} first, then the other taps. */
     public static List<String> withLogits(List<String> taps) {

@@ -20,6 +20,7 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.TableImages;
 import org.kdspark.jobs.trainteacher.TeacherJob;
+import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.eval.Evaluation;
@@ -117,7 +118,10 @@ public final class RetrainJob {
                     .withDetail("classes", images.details().get("classes")));
         }
         ParquetArtifacts.provenance(spark, registry.holdout(), HOLDOUT_KIND, ImageTable.SCHEMA_VERSION);
-        LabeledImages holdout = TableImages.collect(ImageTable.read(spark, registry.holdout()), ImageTable.TEST).images();
+        // the held-out pixels as the students being compared take them: the run's image table declares that
+        Dataset<Row> frozen = ImageTable.read(spark, registry.holdout());
+        InputSpec spec = ImageTable.open(spark, layout.images()).spec();
+        LabeledImages holdout = TableImages.collect(frozen, spec, ImageTable.TEST).images();
         if (holdout.count() == 0) {
             throw new JobFailedException("the held-out set " + registry.holdout() + " is empty: the image table had no test images when it"
                     + " was frozen; delete it and run again with test images (dataset.test_fraction, or ROOT/test/CLASS/...)");

@@ -27,6 +27,7 @@ import org.kdspark.jobs.teacher.TeacherBackend;
 import org.kdspark.jobs.teacher.TeacherLabeler;
 import org.kdspark.jobs.teacher.TeacherSource;
 import org.kdspark.jobs.teacher.Teachers;
+import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.Provenance;
 
@@ -78,11 +79,15 @@ public final class SoftLabelJob {
         KdConfig.SoftLabels sl = config.softLabels();
         ImageTable.Opened table = ImageTable.open(spark, layout.images());
         SignalSpec.requireLogitsFit(sl, table.numClasses());
-        Teachers.Context context = new Teachers.Context(files, table.spec(), table.numClasses(), sl.featureTaps(), sl,
-                () -> TableImages.collect(table.rows(), ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(),
+        Teachers.Context context = new Teachers.Context(files, table.spec(), config.preprocess().teacherNormalization(), table.numClasses(),
+                sl.featureTaps(), sl,
+                () -> TableImages.collect(table.rows(), table.spec(), ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images(),
                 "test split of " + layout.images());
-        PreparedTeacher teacher = Teachers.prepare(TeacherSource.of(config, layout), context);
-        SignalSpec signals = SignalSpec.of(sl, table.spec(), table.classes(), teacher.tapShapes());
+        TeacherSource source = TeacherSource.of(config, layout);
+        PreparedTeacher teacher = Teachers.prepare(source, context);
+        // what the teacher was fed is part of the version key: the same teacher normalised otherwise gives other logits
+        InputSpec labelledAs = source.supplied() ? context.suppliedSpec() : table.spec();
+        SignalSpec signals = SignalSpec.of(sl, labelledAs, table.classes(), teacher.tapShapes());
         Phases phases = new Phases(start);
         phases.end("teacher");
 
@@ -146,7 +151,7 @@ public final class SoftLabelJob {
                 .withCount("test", todoCounts.getOrDefault(ImageTable.TEST, 0L))
                 .withDetail("num_classes", table.numClasses())
                 .withDetail("classes", table.classes())
-                .withDetail("input_spec", table.spec().toString())
+                .withDetail("input_spec", signals.input().toString())
                 .withDetail("logits", signals.logitsEntry())
                 .withDetail("features", signals.features());
         if (!signals.views().isEmpty()) {

@@ -1,8 +1,12 @@
 package org.kdspark.jobs.sources;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,8 +21,11 @@ import javax.imageio.stream.ImageInputStream;
 import org.kdspark.kd.data.InputSpec;
 
 /**
- * Decodes PNG, JPEG and BMP bytes into CHW uint8 pixels of a given {@link InputSpec}: converted to grayscale (luma)
- * or RGB, and resized (bilinear) when the size differs.
+ * Decodes PNG, JPEG and BMP bytes into the image table's CHW uint8 pixels ({@link ImageGeometry}): converted to grey or
+ * RGB as Pillow converts them ({@code convert("L")}: {@code (19595 R + 38470 G + 7471 B + 2^15) >> 16}; alpha dropped),
+ * then resized with Pillow's filters ({@link PillowResample}). The samples are taken as the file stores them: no colour
+ * management (an embedded ICC profile is not applied, and grey images are not passed through the JDK's linear grey
+ * colour space, which would brighten them), as Pillow and libjpeg give them.
  *
  * <p>Strict: an image the decoder can only partly read is rejected, not filled in. The JDK's decoders fill the missing
  * part of a truncated JPEG with grey and ignore a PNG's chunk checksums; here every warning the reader reports (a
@@ -41,27 +48,96 @@ public final class ImageDecoder {
         }
     }
 
-    public static byte[] decode(byte[] encoded, InputSpec spec) throws UndecodableImageException {
+    /** {@code encoded} as CHW pixels of {@code geometry}. */
+    public static byte[] decode(byte[] encoded, ImageGeometry geometry) throws UndecodableImageException {
         BufferedImage image = read(encoded);
-        if (image.getWidth() != spec.width() || image.getHeight() != spec.height()) {
-            image = resize(image, spec.width(), spec.height());
+        byte[][] planes = geometry.apply(planes(image, geometry.channels()), image.getWidth(), image.getHeight());
+        int plane = geometry.height() * geometry.width();
+        byte[] out = new byte[geometry.channels() * plane];
+        for (int c = 0; c < planes.length; c++) {
+            System.arraycopy(planes[c], 0, out, c * plane, plane);
         }
-        int h = spec.height();
-        int w = spec.width();
-        byte[] out = new byte[spec.valuesPerImage()];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int rgb = image.getRGB(x, y);
-                int r = (rgb >> 16) & 0xFF;
-                int g = (rgb >> 8) & 0xFF;
-                int b = rgb & 0xFF;
-                int pos = y * w + x;
-                if (spec.channels() == 1) {
-                    out[pos] = (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+        return out;
+    }
+
+    /** {@code encoded} scaled to {@code spec}'s size exactly (bilinear). */
+    public static byte[] decode(byte[] encoded, InputSpec spec) throws UndecodableImageException {
+        return decode(encoded, ImageGeometry.exact(spec));
+    }
+
+    /** The image's samples as {@code channels} planes (grey, or R, G, B), each {@code width x height}, row-major. */
+    static byte[][] planes(BufferedImage image, int channels) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Raster raster = image.getRaster();
+        ColorModel cm = image.getColorModel();
+        int space = cm.getColorSpace().getType();
+        boolean direct = cm instanceof ComponentColorModel && raster.getDataBuffer() instanceof DataBufferByte
+                && raster.getSampleModel() instanceof ComponentSampleModel
+                && (space == ColorSpace.TYPE_RGB && cm.getNumColorComponents() == 3 || space == ColorSpace.TYPE_GRAY);
+        byte[][] source;
+        if (direct) {
+            source = bands(raster, space == ColorSpace.TYPE_GRAY ? 1 : 3);
+        } else if (space == ColorSpace.TYPE_GRAY && cm instanceof ComponentColorModel) {
+            // 16-bit grey: the raw samples to 8 bits (getRGB would pass them through the linear grey colour space)
+            source = new byte[1][w * h];
+            int bits = cm.getComponentSize(0);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    source[0][y * w + x] = (byte) (bits > 8 ? row[x] >> (bits - 8) : row[x]);
+                }
+            }
+        } else {
+            // palettes, packed and 16-bit colour: the JDK's conversion to sRGB
+            int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+            source = new byte[3][w * h];
+            for (int i = 0; i < argb.length; i++) {
+                source[0][i] = (byte) (argb[i] >> 16);
+                source[1][i] = (byte) (argb[i] >> 8);
+                source[2][i] = (byte) argb[i];
+            }
+        }
+        if (source.length == channels) {
+            return source;
+        }
+        if (channels == 3) {
+            return new byte[][] {source[0], source[0].clone(), source[0].clone()};
+        }
+        byte[] luma = new byte[w * h];
+        for (int i = 0; i < luma.length; i++) {
+            luma[i] = (byte) (((source[0][i] & 0xFF) * 19595 + (source[1][i] & 0xFF) * 38470 + (source[2][i] & 0xFF) * 7471 + 0x8000) >> 16);
+        }
+        return new byte[][] {luma};
+    }
+
+    /** The first {@code count} bands of an interleaved byte raster, as planes. */
+    private static byte[][] bands(Raster raster, int count) {
+        ComponentSampleModel sm = (ComponentSampleModel) raster.getSampleModel();
+        byte[] data = ((DataBufferByte) raster.getDataBuffer()).getData();
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        int stride = sm.getScanlineStride();
+        int pixel = sm.getPixelStride();
+        int base = raster.getDataBuffer().getOffset()
+                + sm.getOffset(-raster.getSampleModelTranslateX(), -raster.getSampleModelTranslateY());
+        int[] bandOffsets = sm.getBandOffsets();
+        int[] banks = sm.getBankIndices();
+        byte[][] out = new byte[count][w * h];
+        for (int b = 0; b < count; b++) {
+            byte[] bank = ((DataBufferByte) raster.getDataBuffer()).getData(banks[b]);
+            byte[] plane = out[b];
+            int bandOffset = bandOffsets[b] - bandOffsets[0];
+            for (int y = 0; y < h; y++) {
+                int from = base + y * stride + bandOffset;
+                int to = y * w;
+                if (pixel == 1) {
+                    System.arraycopy(bank, from, plane, to, w);
                 } else {
-                    out[pos] = (byte) r;
-                    out[h * w + pos] = (byte) g;
-                    out[2 * h * w + pos] = (byte) b;
+                    for (int x = 0; x < w; x++) {
+                        plane[to + x] = bank[from + x * pixel];
+                    }
                 }
             }
         }
@@ -136,17 +212,5 @@ public final class ImageDecoder {
             }
         }
         return true;
-    }
-
-    private static BufferedImage resize(BufferedImage src, int width, int height) {
-        BufferedImage dst = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = dst.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(src, 0, 0, width, height, null);
-        } finally {
-            g.dispose();
-        }
-        return dst;
     }
 }

@@ -22,7 +22,6 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.kd.data.InputSpec;
 
 /**
  * The files of a listed image set (a folder, a manifest) with their class index (-1: none) and, when the listing says,
@@ -57,7 +56,7 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
      * unreadable is rejected with the reason.
      */
     ImageSource.Images decode(SparkSession spark, KdConfig.Dataset dataset, Dataset<Row> contents) {
-        InputSpec spec = new InputSpec(dataset.channels(), dataset.height(), dataset.width());
+        ImageGeometry geometry = ImageGeometry.of(dataset);
         Dataset<Row> listed = spark.createDataFrame(rows, SCHEMA);
         Dataset<Row> joined;
         if (contents != null) {
@@ -74,8 +73,8 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
         String base = root;
         double testFraction = dataset.testFraction();
         Dataset<Row> decoded = joined.repartition(dataset.partitions()).mapPartitions(
-                (MapPartitionsFunction<Row, Row>) in -> decodeAll(in, spec, base, testFraction), Encoders.row(ImageSource.DECODED));
-        return new ImageSource.Images(decoded, classes, spec, rows.size(), -1, -1);
+                (MapPartitionsFunction<Row, Row>) in -> decodeAll(in, geometry, base, testFraction), Encoders.row(ImageSource.DECODED));
+        return new ImageSource.Images(decoded, classes, geometry.spec(), rows.size(), -1, -1);
     }
 
     private static Iterator<Row> readAll(Iterator<Row> rows, org.apache.hadoop.conf.Configuration conf) {
@@ -97,7 +96,7 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
         return out.iterator();
     }
 
-    private static Iterator<Row> decodeAll(Iterator<Row> rows, InputSpec spec, String root, double testFraction) {
+    private static Iterator<Row> decodeAll(Iterator<Row> rows, ImageGeometry geometry, String root, double testFraction) {
         List<Row> out = new ArrayList<>();
         while (rows.hasNext()) {
             Row r = rows.next();
@@ -114,10 +113,10 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
                     throw new ImageDecoder.UndecodableImageException("no class: not inside a class folder (expected ROOT/CLASS/"
                             + path.substring(path.lastIndexOf('/') + 1) + ") or no label in the manifest");
                 }
-                byte[] pixels = ImageDecoder.decode(content, spec);
-                out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), pixels, path, null));
+                byte[] pixels = ImageDecoder.decode(content, geometry);
+                out.add(RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), pixels, path, null));
             } catch (ImageDecoder.UndecodableImageException e) {
-                out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), new byte[0], path, e.getMessage()));
+                out.add(RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), new byte[0], path, e.getMessage()));
             }
         }
         return out.iterator();

@@ -32,7 +32,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Hashes;
 import org.kdspark.kd.provenance.Provenance;
@@ -154,7 +153,7 @@ final class ParquetImagesSource implements ImageSource {
             throw new DatasetMissingException("no .parquet files under " + dataset.path() + ": expected files with an image struct"
                     + " column {bytes, path} and a class column (a Hugging Face data set's Parquet export)");
         }
-        InputSpec spec = new InputSpec(dataset.channels(), dataset.height(), dataset.width());
+        ImageGeometry geometry = ImageGeometry.of(dataset);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
         int numClasses = classes == null ? Integer.MAX_VALUE : classes.size();
@@ -162,12 +161,12 @@ final class ParquetImagesSource implements ImageSource {
         String labelColumn = dataset.labelColumn();
         double testFraction = dataset.testFraction();
         Dataset<Row> decoded = spark.createDataFrame(jsc.parallelize(parts, parts.size())
-                .flatMap(p -> readPart(p, hadoop.value().value(), imageColumn, labelColumn, spec, numClasses, testFraction)), DECODED);
-        return new Images(decoded, classes, spec, -1, -1, -1);
+                .flatMap(p -> readPart(p, hadoop.value().value(), imageColumn, labelColumn, geometry, numClasses, testFraction)), DECODED);
+        return new Images(decoded, classes, geometry.spec(), -1, -1, -1);
     }
 
     /** Every row of one file as a decoded row or a reject with its reason. */
-    static Iterator<Row> readPart(Part part, Configuration conf, String imageColumn, String labelColumn, InputSpec spec, int numClasses,
+    static Iterator<Row> readPart(Part part, Configuration conf, String imageColumn, String labelColumn, ImageGeometry geometry, int numClasses,
             double testFraction) throws IOException {
         List<Row> out = new ArrayList<>();
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), new Path(part.uri())).withConf(conf).build()) {
@@ -202,14 +201,14 @@ final class ParquetImagesSource implements ImageSource {
                     } else {
                         label = (int) value;
                         try {
-                            pixels = ImageDecoder.decode(image, spec);
+                            pixels = ImageDecoder.decode(image, geometry);
                         } catch (ImageDecoder.UndecodableImageException e) {
                             reason = e.getMessage();
                             label = -1;
                         }
                     }
                 }
-                out.add(RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), pixels, source, reason));
+                out.add(RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), pixels, source, reason));
             }
         }
         return out.iterator();

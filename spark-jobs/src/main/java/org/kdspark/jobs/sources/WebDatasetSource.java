@@ -28,7 +28,6 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
-import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.provenance.Hashes;
 
 /**
@@ -109,18 +108,18 @@ final class WebDatasetSource implements ImageSource {
             throw new DatasetMissingException("no .tar shards under " + dataset.path() + ": expected SHARD.tar files of KEY.jpg + KEY.cls"
                     + " members (under train/ and test/ for a given split)");
         }
-        InputSpec spec = new InputSpec(dataset.channels(), dataset.height(), dataset.width());
+        ImageGeometry geometry = ImageGeometry.of(dataset);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
         int numClasses = classes == null ? Integer.MAX_VALUE : classes.size();
         double testFraction = dataset.testFraction();
         Dataset<Row> decoded = spark.createDataFrame(jsc.parallelize(shards, shards.size())
-                .flatMap(s -> readShard(s, hadoop.value().value(), spec, numClasses, testFraction)), DECODED);
-        return new Images(decoded, classes, spec, -1, -1, -1);
+                .flatMap(s -> readShard(s, hadoop.value().value(), geometry, numClasses, testFraction)), DECODED);
+        return new Images(decoded, classes, geometry.spec(), -1, -1, -1);
     }
 
     /** Every sample of one shard as a decoded row or a reject, and a reject for the shard itself if it is cut short. */
-    static Iterator<Row> readShard(Shard shard, org.apache.hadoop.conf.Configuration conf, InputSpec spec, int numClasses,
+    static Iterator<Row> readShard(Shard shard, org.apache.hadoop.conf.Configuration conf, ImageGeometry geometry, int numClasses,
             double testFraction) throws IOException {
         List<Row> out = new ArrayList<>();
         Map<String, byte[]> sample = new LinkedHashMap<>();
@@ -138,7 +137,7 @@ final class WebDatasetSource implements ImageSource {
                 String entryKey = dot < 0 ? name : name.substring(0, dot);
                 String extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
                 if (key != null && !key.equals(entryKey)) {
-                    out.add(row(shard, key, sample, spec, numClasses, testFraction));
+                    out.add(row(shard, key, sample, geometry, numClasses, testFraction));
                     samples++;
                     sample.clear();
                 }
@@ -154,12 +153,12 @@ final class WebDatasetSource implements ImageSource {
             // a shard cut short: the samples read so far stand, the shard is rejected with where it broke
             String id = shard.id() + "#broken";
             out.add(RowFactory.create(id, shard.split() != null ? shard.split() : ListedImages.hashSplit(id, testFraction), -1,
-                    spec.channels(), spec.height(), spec.width(), new byte[0], shard.uri(), "truncated or corrupt tar shard after "
+                    geometry.channels(), geometry.height(), geometry.width(), new byte[0], shard.uri(), "truncated or corrupt tar shard after "
                             + samples + " samples (the sample in progress is lost): " + e.getMessage()));
             return out.iterator();
         }
         if (key != null) {
-            out.add(row(shard, key, sample, spec, numClasses, testFraction));
+            out.add(row(shard, key, sample, geometry, numClasses, testFraction));
         }
         return out.iterator();
     }
@@ -205,7 +204,7 @@ final class WebDatasetSource implements ImageSource {
         }
     }
 
-    private static Row row(Shard shard, String key, Map<String, byte[]> members, InputSpec spec, int numClasses, double testFraction) {
+    private static Row row(Shard shard, String key, Map<String, byte[]> members, ImageGeometry geometry, int numClasses, double testFraction) {
         String id = shard.id() + "/" + key;
         String split = shard.split() != null ? shard.split() : ListedImages.hashSplit(id, testFraction);
         String source = shard.uri() + "#" + key;
@@ -233,12 +232,12 @@ final class WebDatasetSource implements ImageSource {
             }
             if (reason == null) {
                 try {
-                    pixels = ImageDecoder.decode(image, spec);
+                    pixels = ImageDecoder.decode(image, geometry);
                 } catch (ImageDecoder.UndecodableImageException e) {
                     reason = e.getMessage();
                 }
             }
         }
-        return RowFactory.create(id, split, label, spec.channels(), spec.height(), spec.width(), pixels, source, reason);
+        return RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), pixels, source, reason);
     }
 }

@@ -24,7 +24,7 @@ public final class EnsembleTeacherBackend implements TeacherBackend {
             throw new IllegalArgumentException("an ensemble needs at least two teachers, got " + members.size());
         }
         for (TeacherBackend m : members) {
-            if (!m.spec().equals(members.get(0).spec())) {
+            if (!m.spec().sameImages(members.get(0).spec())) {
                 throw new IllegalArgumentException("ensemble teachers take different images: " + m.spec() + " and " + members.get(0).spec());
             }
         }

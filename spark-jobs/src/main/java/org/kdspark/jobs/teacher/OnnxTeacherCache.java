@@ -46,13 +46,14 @@ public final class OnnxTeacherCache {
     }
 
     /**
-     * Runs {@code work} on the classifier for {@code sha256}; {@code onnx} is read only when this JVM does not hold the
+     * Runs {@code work} on the classifier for {@code sha256} fed as {@code spec} says (a classifier normalises the pixels
+     * it is given, so the spec is part of the key); {@code onnx} is read only when this JVM does not hold the
      * model open. The model stays open while {@code work} runs, even if other models push it out of the cache meanwhile.
      */
     public static <T> T run(String sha256, Supplier<byte[]> onnx, InputSpec spec, String logitsOutput, List<String> taps, boolean cuda,
             Function<OnnxClassifier, T> work) {
         int threads = taskCores();
-        String key = sha256 + "|" + logitsOutput + "|" + String.join(",", taps) + "|" + threads + "|" + cuda;
+        String key = sha256 + "|" + spec + "|" + logitsOutput + "|" + String.join(",", taps) + "|" + threads + "|" + cuda;
         Entry entry;
         synchronized (MODELS) {
             entry = MODELS.get(key);

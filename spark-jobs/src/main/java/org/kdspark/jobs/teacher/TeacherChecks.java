@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.model.GraphOutputs;
@@ -39,9 +40,9 @@ public final class TeacherChecks {
         try {
             acts = GraphOutputs.activations(teacher, Nd4j.zeros(spec.shape(1)), vertices);
         } catch (RuntimeException e) {
-            throw new UserInputException("the teacher does not accept images of shape " + spec
+            throw new UserInputException("the teacher does not accept images of shape " + spec.geometry()
                     + " (channels x height x width) from the image table: " + e.getMessage()
-                    + "; ingest with dataset.channels/height/width matching the teacher, or use a teacher built for " + spec, e);
+                    + "; ingest with dataset.channels/height/width matching the teacher, or use a teacher built for " + spec.geometry(), e);
         }
         long width = acts[0].length();
         if (numClasses >= 0 && width != numClasses) {
@@ -57,9 +58,37 @@ public final class TeacherChecks {
         return shapes;
     }
 
+    /**
+     * Refuses an ONNX file that declares ({@value OnnxModelExport#INPUT_SPEC_METADATA}, as this project's exports do) an
+     * input other than the one it would be fed.
+     */
+    static void requireDeclaredInput(String declared, InputSpec fed) {
+        if (declared == null) {
+            return;
+        }
+        InputSpec d;
+        try {
+            d = InputSpec.parse(declared);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("the ONNX teacher's metadata " + OnnxModelExport.INPUT_SPEC_METADATA + ": " + e.getMessage(), e);
+        }
+        if (!d.sameImages(fed)) {
+            throw new UserInputException("the ONNX teacher takes " + d.geometry() + " images (metadata " + OnnxModelExport.INPUT_SPEC_METADATA
+                    + ") but the image table holds " + fed.geometry() + ": ingest with dataset.channels/height/width " + d.channels() + "/"
+                    + d.height() + "/" + d.width());
+        }
+        if (!d.normalization().equals(fed.normalization())) {
+            throw new UserInputException("the ONNX teacher takes its input normalised as " + d.normalization() + " (metadata "
+                    + OnnxModelExport.INPUT_SPEC_METADATA + ") but would be fed " + fed.normalization() + ": set preprocess.teacher_mean,"
+                    + " teacher_std, teacher_scale and teacher_channel_order (a teacher of this run: preprocess.mean, std, scale,"
+                    + " channel_order) to match");
+        }
+    }
+
     /** The ONNX teacher's counterpart of {@link #dl4j}. */
     public static Map<String, List<Long>> onnx(OnnxTeachers.OnnxTeacher teacher, InputSpec spec, List<String> taps, int numClasses) {
         try (OnnxClassifier c = OnnxClassifier.open(teacher.onnx(), spec, teacher.logitsOutput(), taps, 1, false)) {
+            requireDeclaredInput(c.metadata().get(OnnxModelExport.INPUT_SPEC_METADATA), spec);
             Map<String, List<Long>> all = c.outputShapes();
             List<Long> logits = all.get(c.logitsOutput());
             if (logits.size() != 1 || logits.get(0) != numClasses) {

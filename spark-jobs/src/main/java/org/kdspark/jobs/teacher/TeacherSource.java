@@ -28,6 +28,15 @@ public sealed interface TeacherSource {
     String key();
 
     /**
+     * Whether this is (or an ensemble with) a teacher from outside the run, which takes the images normalised as
+     * {@code preprocess.teacher_*} says; the run's own teachers take them as the image table declares.
+     */
+    default boolean supplied() {
+        return this instanceof ModelFile || this instanceof OnnxFile
+                || this instanceof Ensemble e && e.members().stream().anyMatch(TeacherSource::supplied);
+    }
+
+    /**
      * A teacher the run trained: its model zip and the directory its verified ONNX export is kept in.
      *
      * @param name what it is, for messages: {@code teacher}, {@code teacher trained with seed 43}

@@ -12,6 +12,7 @@ import org.kdspark.jobs.config.LabellingBackend;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.data.Normalization;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
@@ -28,22 +29,34 @@ public final class Teachers {
     /**
      * What a teacher is checked against and labels with.
      *
-     * @param spec         the image table's images
+     * @param spec         the image table's images, as the run's own networks take them
+     * @param supplied     how a teacher from outside the run normalises the same pixels ({@code preprocess.teacher_*})
      * @param numClasses   the image table's classes
      * @param taps         the feature taps the store keeps (read from the first teacher of an ensemble)
      * @param settings     the backend and ONNX device
      * @param verifyOn     test images to verify an ONNX export on (fetched only when one is made)
      * @param verifySource where those images come from, for the export's metadata
      */
-    public record Context(HadoopFiles files, InputSpec spec, int numClasses, List<String> taps, KdConfig.SoftLabels settings,
-            Supplier<LabeledImages> verifyOn, String verifySource) {
+    public record Context(HadoopFiles files, InputSpec spec, Normalization supplied, int numClasses, List<String> taps,
+            KdConfig.SoftLabels settings, Supplier<LabeledImages> verifyOn, String verifySource) {
 
         public Context {
             taps = List.copyOf(taps);
         }
 
         Context withoutTaps() {
-            return new Context(files, spec, numClasses, List.of(), settings, verifyOn, verifySource);
+            return new Context(files, spec, supplied, numClasses, List.of(), settings, verifyOn, verifySource);
+        }
+
+        /** The images as a supplied teacher takes them. */
+        public InputSpec suppliedSpec() {
+            return spec.withNormalization(supplied);
+        }
+
+        /** This context for a supplied teacher: its normalisation is the one its networks see. */
+        Context forSupplied() {
+            InputSpec as = suppliedSpec();
+            return new Context(files, as, supplied, numClasses, taps, settings, () -> verifyOn.get().normalizedAs(as), verifySource);
         }
     }
 
@@ -58,15 +71,16 @@ public final class Teachers {
                 // every member is checked like the first before any work; only the first one's taps are stored. A DL4J or
                 // Keras file among the further members labels through DL4J (it keeps no verified ONNX export).
                 Context c = members.isEmpty() ? context : context.withoutTaps();
-                members.add(m instanceof TeacherSource.ModelFile f && !members.isEmpty() ? modelFile(f, c, false) : prepare(m, c));
+                members.add(m instanceof TeacherSource.ModelFile f && !members.isEmpty() ? modelFile(f, c.forSupplied(), false)
+                        : prepare(m, c));
             }
             return PreparedTeacher.ensemble(members, e.mode());
         }
         if (source instanceof TeacherSource.OnnxFile f) {
-            return onnxFile(f, context);
+            return onnxFile(f, context.forSupplied());
         }
         if (source instanceof TeacherSource.ModelFile f) {
-            return modelFile(f, context, true);
+            return modelFile(f, context.forSupplied(), true);
         }
         return trained((TeacherSource.Trained) source, context);
     }

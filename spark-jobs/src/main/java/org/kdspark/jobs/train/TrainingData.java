@@ -59,6 +59,7 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
         Provenance imagesProvenance = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
         int numClasses = store.numClasses();
         Dataset<Row> images = ImageTable.read(spark, layout.images());
+        InputSpec spec = ImageTable.inputSpec(imagesProvenance, images);
         Dataset<Row> labels = store.labelsFor(spark, images);
         // a store with augmented views: every labelled view of each training image, its parameters in the last columns
         int views = store.views();
@@ -80,10 +81,10 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
             if (validationFraction > 0) {
                 Column heldOut = functions.pmod(functions.xxhash64(functions.col(ImageTable.ID), functions.lit(VALIDATION_SALT)),
                         functions.lit(1_000_000L)).lt(Math.round(validationFraction * 1_000_000));
-                validation = TableImages.collect(images.filter(heldOut), ImageTable.TRAIN).images();
+                validation = TableImages.collect(images.filter(heldOut), spec, ImageTable.TRAIN).images();
                 train = all.filter(functions.not(heldOut));
             }
-            TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+            TableImages.Collected test = TableImages.collect(images, spec, ImageTable.TEST);
             float[] teacherTestLogits = SoftLabelStore.testLogits(labels, held.get(SoftLabelStore.LOGITS), test.ids());
             long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
             return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, all, train,

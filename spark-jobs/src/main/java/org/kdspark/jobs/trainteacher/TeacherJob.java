@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
@@ -92,7 +90,7 @@ public final class TeacherJob {
                         ((Number) d.get("params")).longValue(), num(d.get("train_seconds")), true, files.sha256(model), List.of());
             }
         }
-        Dataset<Row> table = ImageTable.read(spark, layout.images());
+        ImageTable.Opened table = ImageTable.open(spark, layout.images());
         TableImages.Collected train = TableImages.collect(table, ImageTable.TRAIN);
         TableImages.Collected test = TableImages.collect(table, ImageTable.TEST);
         int numClasses = ((List<?>) images.details().get("classes")).size();

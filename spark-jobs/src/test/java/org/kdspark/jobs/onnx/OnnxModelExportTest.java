@@ -34,6 +34,7 @@ import org.kdspark.jobs.teacher.TeacherSource;
 import org.kdspark.jobs.teacher.Teachers;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.data.Normalization;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.model.GraphOutputs;
 import org.kdspark.kd.model.ModelFiles;
@@ -67,7 +68,7 @@ class OnnxModelExportTest {
         teacher = Models.teacher(t, SPEC, 4);
         files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         files.writeBytes(layout.teacherModel(), ModelFiles.toZip(teacher, Provenance.of("teacher", 1, "test"), false));
-        test = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TEST).images();
+        test = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TEST).images();
     }
 
     @Test
@@ -126,7 +127,7 @@ class OnnxModelExportTest {
     @Test
     void theSoftLabelBackendPicksTheVerifiedExportAnExternalFileOrDl4j() throws IOException {
         KdConfig.SoftLabels defaults = KdConfig.defaults().softLabels().withFeatureTaps(List.of("block2"));
-        Teachers.Context context = new Teachers.Context(files, SPEC, 4, List.of("block2"), defaults.withBackend(LabellingBackend.DL4J),
+        Teachers.Context context = new Teachers.Context(files, SPEC, Normalization.UNIT, 4, List.of("block2"), defaults.withBackend(LabellingBackend.DL4J),
                 () -> test, "test split");
         TeacherSource run = new TeacherSource.Trained(layout.teacherModel(), null);
         assertEquals("dl4j", Teachers.prepare(run, context).details().get("backend"));
@@ -140,7 +141,7 @@ class OnnxModelExportTest {
         Path external = dir.resolve("external.onnx");
         Files.write(external, exported.onnx());
         PreparedTeacher given = Teachers.prepare(new TeacherSource.OnnxFile(external.toString(), "soft_labels.teacher_onnx"),
-                new Teachers.Context(files, SPEC, 4, List.of("block2"), auto, () -> test, "test split"));
+                new Teachers.Context(files, SPEC, Normalization.UNIT, 4, List.of("block2"), auto, () -> test, "test split"));
         assertEquals(exported.sha256(), given.sha256());
         assertEquals(files.qualify(external.toString()), given.source());
 

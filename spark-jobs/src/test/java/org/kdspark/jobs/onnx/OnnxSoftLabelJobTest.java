@@ -58,7 +58,7 @@ class OnnxSoftLabelJobTest {
                 "dataset.test_limit=100", "dataset.partitions=4"));
         layout = new RunLayout(dir.resolve("run").toUri().toString());
         IngestJob.run(spark, config, layout);
-        LabeledImages train = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TRAIN).images();
+        LabeledImages train = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TRAIN).images();
         KdConfig.Teacher t = KdConfig.defaults().teacher().withArchitecture("cnn-small").withEpochs(1);
         ComputationGraph teacher = Models.teacher(t, train.spec(), 10);
         Models.fitTeacher(teacher, train, 10, t, "test teacher"); // trained batch-norm statistics, not the init's 0/1

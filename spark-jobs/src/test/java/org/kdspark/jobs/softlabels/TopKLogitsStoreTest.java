@@ -163,7 +163,7 @@ class TopKLogitsStoreTest {
         }
 
         // the teacher's test accuracy from each store, through the reader the evaluation uses
-        TableImages.Collected test = TableImages.collect(spark.read().parquet(layout.images()), ImageTable.TEST);
+        TableImages.Collected test = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TEST);
         Dataset<Row> images = spark.read().parquet(layout.images());
         double denseAccuracy = Metrics.accuracy(SoftLabelStore.testLogits(d.labelsFor(spark, images),
                 d.signals().get(SoftLabelStore.LOGITS), test.ids()), test.images().labels());

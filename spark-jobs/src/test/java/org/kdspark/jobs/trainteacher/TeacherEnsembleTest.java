@@ -88,7 +88,7 @@ class TeacherEnsembleTest {
 
         // the store's test logits are the mean of the two teachers' own, and so is the accuracy the methods table reports
         Dataset<Row> images = ImageTable.read(spark, layout.images());
-        TableImages.Collected test = TableImages.collect(images, ImageTable.TEST);
+        TableImages.Collected test = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TEST);
         LabeledImages testImages = test.images();
         ComputationGraph first = ModelFiles.graphFromZip(files.readBytes(layout.teacherModel()), false);
         ComputationGraph second = ModelFiles.graphFromZip(files.readBytes(layout.teacherMemberModel(43)), false);
