@@ -25,7 +25,7 @@ import picocli.CommandLine;
 /** {@code kd bench}: measurements that are not jobs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on a run.",
         subcommands = {BenchCommands.MethodsTable.class, BenchCommands.Inference.class, BenchCommands.Distill.class,
-            BenchCommands.SoftLabels.class, CommandLine.HelpCommand.class})
+            BenchCommands.SoftLabels.class, BenchCommands.Decode.class, CommandLine.HelpCommand.class})
 final class BenchCommands {
 
     /** {@code kd bench methods}. */
@@ -216,6 +216,34 @@ final class BenchCommands {
             if (scratch == null && dir != null) {
                 deleteTree(dir);
             }
+        }
+    }
+
+    /** {@code kd bench decode}: no Spark, no run. */
+    @Command(name = "decode", mixinStandardHelpOptions = true,
+            description = {"JPEG decoding into the image table's pixels on one core, against the JDK's ImageIO + getRGB route, in "
+                    + "alternating rounds (median and range); and the image table's bytes per image, encoded against decoded, with "
+                    + "the decode cost, at 64, 128 and 224 pixels.",
+                "Writes the figures to --json and prints them."})
+    static final class Decode implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", required = true, description = "Where to write the figures (JSON).")
+        Path json;
+
+        @Option(names = "--size", paramLabel = "PX", defaultValue = "256", description = "Side of the JPEGs (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "1", description = "Timing per figure and round (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "7", description = "Alternating rounds (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> r = org.kdspark.jobs.bench.DecodeBench.run(size, seconds, rounds);
+            writeJson(json, r);
+            System.out.println(Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            return 0;
         }
     }
 

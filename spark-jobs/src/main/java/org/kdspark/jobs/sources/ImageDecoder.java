@@ -18,6 +18,7 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.kdspark.kd.data.InputSpec;
 
 /**
@@ -152,7 +153,8 @@ public final class ImageDecoder {
         if (startsWith(encoded, PNG_SIGNATURE)) {
             checkPngChunks(encoded);
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+        // in memory: ImageIO's default stream for an InputStream caches it in a temporary file
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new UndecodableImageException("not a PNG, JPEG or BMP image (no decoder recognised " + encoded.length + " bytes)");

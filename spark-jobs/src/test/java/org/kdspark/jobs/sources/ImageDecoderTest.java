@@ -58,4 +58,24 @@ class ImageDecoderTest {
         ImageIO.write(img, format, out);
         return out.toByteArray();
     }
+
+    @Test
+    void greyImagesKeepTheirStoredValuesAsPillowGivesThem() throws Exception {
+        // the JDK's getRGB passes a grey image through its linear grey colour space: 10 comes out as 56, 128 as 188
+        BufferedImage grey = new BufferedImage(4, 1, BufferedImage.TYPE_BYTE_GRAY);
+        int[] values = {10, 60, 128, 200};
+        for (int x = 0; x < 4; x++) {
+            grey.getRaster().setSample(x, 0, 0, values[x]);
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(grey, "png", png);
+        byte[] asGrey = ImageDecoder.decode(png.toByteArray(), new InputSpec(1, 1, 4));
+        byte[] asRgb = ImageDecoder.decode(png.toByteArray(), new InputSpec(3, 1, 4));
+        for (int x = 0; x < 4; x++) {
+            assertEquals(values[x], asGrey[x] & 0xFF, "grey pixel " + x);
+            for (int c = 0; c < 3; c++) {
+                assertEquals(values[x], asRgb[c * 4 + x] & 0xFF, "channel " + c + " of pixel " + x);
+            }
+        }
+    }
 }
