@@ -291,8 +291,10 @@ public record KdConfig(
             @Key(defaultValue = "cpu", doc = "Where ONNX Runtime runs: `cpu`, or `cuda` (GPU 0; needs the `-Pgpu-onnx` build).")
             OnnxDevice onnxDevice,
             @Key(defaultValue = "~", doc = "An ONNX classifier (a PyTorch export, say) that labels instead of the run's teacher, any"
-                    + " Hadoop URI: one float input `[N, C, H, W]` taking pixels scaled to [0, 1], raw logits as the output named"
-                    + " `logits` (else its first output), feature taps as named outputs. Needs `backend` `onnx` or `auto`.")
+                    + " Hadoop URI: one float input `[N, C, H, W]` normalised as `preprocess.teacher_*` says (a torchvision export:"
+                    + " the ImageNet mean and std), raw logits as the output named `logits` (else its first output), feature taps as"
+                    + " named outputs. A file declaring its input in the metadata `kd.input_spec` is refused when fed another. Needs"
+                    + " `backend` `onnx` or `auto`.")
             String teacherOnnx,
             @Key(defaultValue = "~", doc = "A teacher trained elsewhere that labels instead of the run's own, any Hadoop URI: a DL4J"
                     + " ComputationGraph or MultiLayerNetwork zip, or a Keras 2 HDF5 model, told apart by content. It must take the"
