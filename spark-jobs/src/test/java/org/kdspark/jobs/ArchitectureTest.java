@@ -44,7 +44,7 @@ class ArchitectureTest {
                 .layer("entry").definedBy("org.kdspark.jobs.cli..")
                 .layer("jobs").definedBy("org.kdspark.jobs.ingest..", "org.kdspark.jobs.trainteacher..", "org.kdspark.jobs.softlabels..",
                         "org.kdspark.jobs.distill..", "org.kdspark.jobs.evaluate..", "org.kdspark.jobs.retrain..", "org.kdspark.jobs.pipeline..",
-                        "org.kdspark.jobs.bench..", "org.kdspark.jobs.export..")
+                        "org.kdspark.jobs.bench..", "org.kdspark.jobs.export..", "org.kdspark.jobs.generate..")
                 .layer("pieces").definedBy("org.kdspark.jobs.teacher..", "org.kdspark.jobs.train..", "org.kdspark.jobs.store..",
                         "org.kdspark.jobs.sources..", "org.kdspark.jobs.onnx..", "org.kdspark.jobs.models..")
                 .layer("run").definedBy("org.kdspark.jobs.config..", "org.kdspark.jobs.layout..", "org.kdspark.jobs.spark..")

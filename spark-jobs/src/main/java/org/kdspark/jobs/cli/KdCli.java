@@ -21,7 +21,7 @@ import picocli.CommandLine;
         description = "Distributed knowledge distillation on Apache Spark.",
         subcommands = {
             JobCommands.Ingest.class, JobCommands.TrainTeacher.class, JobCommands.SoftLabels.class, JobCommands.Distill.class,
-            JobCommands.Evaluate.class, JobCommands.Pipeline.class, JobCommands.Retrain.class, JobCommands.Export.class, BenchCommands.class, KdCli.Config.class, KdCli.MethodList.class, CommandLine.HelpCommand.class})
+            JobCommands.Evaluate.class, JobCommands.Pipeline.class, JobCommands.Retrain.class, JobCommands.Export.class, GenerateCommand.class, BenchCommands.class, KdCli.Config.class, KdCli.MethodList.class, CommandLine.HelpCommand.class})
 public final class KdCli {
 
     public static void main(String[] args) {

@@ -4,13 +4,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -21,79 +28,157 @@ import org.kdspark.kd.provenance.Hashes;
 
 /**
  * A class-per-subfolder directory ({@code dataset.format: folder}): {@code ROOT/CLASS/x.png}, or
- * {@code ROOT/train/CLASS/x.png} and {@code ROOT/test/CLASS/x.png}; without train/test folders the split is a stable
+ * {@code ROOT/train/CLASS/x.png} and {@code ROOT/test/CLASS/x.png} (or {@code val/}, {@code validation/}: the ImageNet
+ * layout); without train/test folders the split is a stable
  * hash of the path. Files are read with Spark's {@code binaryFile} source and decoded in {@code mapPartitions}; every
  * listed file ends up as a row or a reject (a 0-byte file too, which {@code binaryFile} skips silently). The listing
  * is made on the driver: paths only, no image bytes.
  */
 final class FolderSource extends ListedSource {
 
+    static final int FILES_PER_TASK = 1000;
+
+    private final ListedImages listing;
+    private final boolean splitLayout;
+    private final Set<String> zeroLength;
+
     FolderSource(SparkSession spark, KdConfig.Dataset dataset) {
-        super(dataset, list(spark, dataset.path()));
+        this(dataset, Listing.of(spark, dataset.path()));
+    }
+
+    private FolderSource(KdConfig.Dataset dataset, Listing listing) {
+        super(dataset, listing.images());
+        this.listing = listing.images();
+        this.splitLayout = listing.splitLayout();
+        this.zeroLength = listing.zeroLength();
     }
 
     @Override
     String nothingListed() {
         return "no class folders under " + dataset.path() + ": expected ROOT/CLASS/image.png (or ROOT/train/CLASS/... and"
-                + " ROOT/test/CLASS/...)";
+                + " ROOT/val/CLASS/...)";
     }
 
+    /**
+     * Each file's class and split come from its path inside the task that reads it, so the files' bytes are read once
+     * and never shuffled. {@code binaryFile} skips 0-byte files; the listing adds them, to be rejected.
+     */
     @Override
     Dataset<Row> contents(SparkSession spark) {
-        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dataset.path())
+        Map<String, Integer> classIndex = new HashMap<>();
+        for (String c : listing.classes()) {
+            classIndex.put(c, classIndex.size());
+        }
+        String root = listing.root();
+        boolean splitLayout = this.splitLayout;
+        Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dataset.path())
                 .select(functions.col("path"), functions.col("content"));
+        // binaryFile packs a few dozen small files per task; a thousand per task keeps the tasks' overhead small
+        int tasks = Math.max(dataset.partitions(), (int) Math.ceil(listing.rows().size() / (double) FILES_PER_TASK));
+        Dataset<Row> read = files.coalesce(tasks).mapPartitions((MapPartitionsFunction<Row, Row>) rows -> placed(rows, root, splitLayout,
+                classIndex), Encoders.row(ListedImages.WITH_CONTENT));
+        List<Row> empty = new ArrayList<>();
+        for (Row r : listing.rows()) {
+            if (zeroLength.contains(r.getString(0))) {
+                empty.add(RowFactory.create(r.get(0), r.get(1), r.get(2), null, null));
+            }
+        }
+        return read.union(spark.createDataFrame(empty, ListedImages.WITH_CONTENT));
     }
 
-    private static ListedImages list(SparkSession spark, String rootUri) {
-        try {
-            Path root = new Path(rootUri);
-            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(root)) {
-                throw new DatasetMissingException("image folder " + rootUri + " does not exist; set dataset.path");
+    /** {@code train}, {@code test} (also for ImageNet's {@code val} and {@code validation}) or null. */
+    static String splitOf(String folder) {
+        return switch (folder) {
+            case ImageTable.TRAIN -> ImageTable.TRAIN;
+            case ImageTable.TEST, "val", "validation" -> ImageTable.TEST;
+            default -> null;
+        };
+    }
+
+    /** (path, class_index, split, content, no read error) of binaryFile's (path, content) rows. */
+    private static Iterator<Row> placed(Iterator<Row> rows, String root, boolean splitLayout, Map<String, Integer> classIndex) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
             }
-            String qualifiedRoot = fs.makeQualified(root).toString();
-            Path trainDir = new Path(root, ImageTable.TRAIN);
-            boolean splitLayout = fs.exists(trainDir) && fs.getFileStatus(trainDir).isDirectory();
-            List<String[]> files = new ArrayList<>();
-            List<String> stats = new ArrayList<>();
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-            while (it.hasNext()) {
-                LocatedFileStatus status = it.next();
-                String name = status.getPath().getName();
-                if (name.startsWith(".") || name.startsWith("_")) {
-                    continue; // hidden, as Spark's own readers treat them
+
+            @Override
+            public Row next() {
+                Row r = rows.next();
+                String path = r.getString(0);
+                String[] place = place(relative(root, path), splitLayout);
+                int label = place[0] == null ? -1 : classIndex.getOrDefault(place[0], -1);
+                return RowFactory.create(path, label, place[1], r.get(1), null);
+            }
+        };
+    }
+
+    /** The path of a file below the root, without the root. */
+    static String relative(String root, String path) {
+        return (path.startsWith(root) ? path.substring(root.length()) : path).replaceFirst("^/+", "");
+    }
+
+    /** (class folder or null, split or null) of a file from its path below the root. */
+    static String[] place(String relative, boolean splitLayout) {
+        String[] parts = relative.split("/");
+        String split = parts.length >= 3 && splitLayout ? splitOf(parts[0]) : null;
+        String cls = parts.length >= 2 ? parts[parts.length - 2] : null; // a file directly under the root has no class
+        return new String[] {cls, split};
+    }
+
+    /** The listing made on the driver: the files, the classes, the files binaryFile will not read. */
+    private record Listing(ListedImages images, boolean splitLayout, Set<String> zeroLength) {
+
+        static Listing of(SparkSession spark, String rootUri) {
+            try {
+                Path root = new Path(rootUri);
+                FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+                if (!fs.exists(root)) {
+                    throw new DatasetMissingException("image folder " + rootUri + " does not exist; set dataset.path");
                 }
-                String rel = status.getPath().toString().substring(qualifiedRoot.length()).replaceFirst("^/+", "");
-                String[] parts = rel.split("/");
-                String split = null;
-                String cls;
-                if (splitLayout && parts.length >= 3 && (parts[0].equals(ImageTable.TRAIN) || parts[0].equals(ImageTable.TEST))) {
-                    split = parts[0];
-                    cls = parts[parts.length - 2];
-                } else if (parts.length >= 2) {
-                    cls = parts[parts.length - 2];
-                } else {
-                    cls = null; // a file directly under the root has no class
+                String qualifiedRoot = fs.makeQualified(root).toString();
+                Path trainDir = new Path(root, ImageTable.TRAIN);
+                boolean splitLayout = fs.exists(trainDir) && fs.getFileStatus(trainDir).isDirectory();
+                List<String[]> files = new ArrayList<>();
+                List<String> stats = new ArrayList<>();
+                Set<String> zeroLength = new HashSet<>();
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+                while (it.hasNext()) {
+                    LocatedFileStatus status = it.next();
+                    String name = status.getPath().getName();
+                    if (name.startsWith(".") || name.startsWith("_")) {
+                        continue; // hidden, as Spark's own readers treat them
+                    }
+                    String path = status.getPath().toString();
+                    String[] place = place(relative(qualifiedRoot, path), splitLayout);
+                    files.add(new String[] {path, place[0], place[1]});
+                    stats.add(path + "\t" + status.getLen() + "\t" + status.getModificationTime());
+                    if (status.getLen() == 0) {
+                        zeroLength.add(path);
+                    }
                 }
-                files.add(new String[] {status.getPath().toString(), cls, split});
-                stats.add(status.getPath() + "\t" + status.getLen() + "\t" + status.getModificationTime());
-            }
-            TreeSet<String> classes = new TreeSet<>();
-            for (String[] f : files) {
-                if (f[1] != null && ListedImages.isImage(f[0])) {
-                    classes.add(f[1]);
+                TreeSet<String> classes = new TreeSet<>();
+                for (String[] f : files) {
+                    if (f[1] != null && ListedImages.isImage(f[0])) {
+                        classes.add(f[1]);
+                    }
                 }
+                List<String> classList = List.copyOf(classes);
+                Map<String, Integer> index = new HashMap<>();
+                for (String c : classList) {
+                    index.put(c, index.size());
+                }
+                List<Row> rows = new ArrayList<>();
+                for (String[] f : files) {
+                    rows.add(RowFactory.create(f[0], f[1] == null ? -1 : index.getOrDefault(f[1], -1), f[2]));
+                }
+                Collections.sort(stats);
+                return new Listing(new ListedImages(qualifiedRoot, classList, rows, Hashes.ofText(String.join("\n", stats))), splitLayout,
+                        zeroLength);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + rootUri, e);
             }
-            List<String> classList = List.copyOf(classes);
-            List<Row> rows = new ArrayList<>();
-            for (String[] f : files) {
-                int idx = f[1] == null ? -1 : classList.indexOf(f[1]);
-                rows.add(RowFactory.create(f[0], idx, f[2]));
-            }
-            Collections.sort(stats);
-            return new ListedImages(qualifiedRoot, classList, rows, Hashes.ofText(String.join("\n", stats)));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + rootUri, e);
         }
     }
 }

@@ -2,7 +2,6 @@ package org.kdspark.jobs.sources;
 
 import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +14,6 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
@@ -51,37 +49,33 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
     }
 
     /**
-     * Decodes the listed images. {@code contents} (path, content) come from Spark's binaryFile source for a folder; when
-     * null (a manifest, whose files may be anywhere) each task reads its own files, and a listed file that is missing or
-     * unreadable is rejected with the reason.
+     * Decodes the listed images. {@code contents} ({@link #WITH_CONTENT}: every listed file with its class, split and bytes)
+     * are read by the source's own tasks (a folder's, with Spark's binaryFile source); when null (a manifest, whose files
+     * may be anywhere) each task reads its share of the listing, and a listed file that is missing or unreadable is
+     * rejected with the reason.
      */
     ImageSource.Images decode(SparkSession spark, KdConfig.Dataset dataset, Dataset<Row> contents) {
         ImageGeometry geometry = ImageGeometry.of(dataset);
-        Dataset<Row> listed = spark.createDataFrame(rows, SCHEMA);
-        Dataset<Row> joined;
+        Dataset<Row> withContent;
         if (contents != null) {
-            // the listing is the truth: binaryFile silently skips 0-byte files, which must be rejected, not lost
-            joined = listed.join(contents, listed.col("path").equalTo(contents.col("path")), "left")
-                    .select(listed.col("path"), listed.col("class_index"), listed.col("split"), contents.col("content"),
-                            functions.lit(null).cast("string").as("read_error"));
+            withContent = contents;
         } else {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Broadcast<SerializableConfiguration> hadoop = jsc.broadcast(new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
-            joined = listed.repartition(dataset.partitions()).mapPartitions(
+            withContent = spark.createDataFrame(rows, SCHEMA).repartition(dataset.partitions()).mapPartitions(
                     (MapPartitionsFunction<Row, Row>) in -> readAll(in, hadoop.value().value()), Encoders.row(WITH_CONTENT));
         }
         String base = root;
         double testFraction = dataset.testFraction();
-        Dataset<Row> decoded = joined.repartition(dataset.partitions()).mapPartitions(
+        Dataset<Row> decoded = withContent.mapPartitions(
                 (MapPartitionsFunction<Row, Row>) in -> decodeAll(in, geometry, base, testFraction), Encoders.row(ImageSource.DECODED));
         return new ImageSource.Images(decoded, classes, geometry.spec(), rows.size(), -1, -1);
     }
 
+    /** The listed rows with their files' bytes, read one at a time as the decoder asks: a task holds one file, not its share. */
     private static Iterator<Row> readAll(Iterator<Row> rows, org.apache.hadoop.conf.Configuration conf) {
         HadoopFiles files = new HadoopFiles(conf);
-        List<Row> out = new ArrayList<>();
-        while (rows.hasNext()) {
-            Row r = rows.next();
+        return mapped(rows, r -> {
             String path = r.getString(0);
             byte[] content = null;
             String error = null;
@@ -91,15 +85,12 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 error = (cause instanceof FileNotFoundException ? "missing: " : "unreadable: ") + cause.getMessage();
             }
-            out.add(RowFactory.create(path, r.get(1), r.get(2), content, error));
-        }
-        return out.iterator();
+            return RowFactory.create(path, r.get(1), r.get(2), content, error);
+        });
     }
 
     private static Iterator<Row> decodeAll(Iterator<Row> rows, ImageGeometry geometry, String root, double testFraction) {
-        List<Row> out = new ArrayList<>();
-        while (rows.hasNext()) {
-            Row r = rows.next();
+        return mapped(rows, r -> {
             String path = r.getString(0);
             int label = r.getInt(1);
             String split = r.isNullAt(2) ? hashSplit(path, testFraction) : r.getString(2);
@@ -114,12 +105,25 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
                             + path.substring(path.lastIndexOf('/') + 1) + ") or no label in the manifest");
                 }
                 byte[] pixels = ImageDecoder.decode(content, geometry);
-                out.add(RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), pixels, path, null));
+                return RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), pixels, path, null);
             } catch (ImageDecoder.UndecodableImageException e) {
-                out.add(RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), new byte[0], path, e.getMessage()));
+                return RowFactory.create(id, split, label, geometry.channels(), geometry.height(), geometry.width(), new byte[0], path, e.getMessage());
             }
-        }
-        return out.iterator();
+        });
+    }
+
+    private static Iterator<Row> mapped(Iterator<Row> rows, java.util.function.UnaryOperator<Row> f) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return f.apply(rows.next());
+            }
+        };
     }
 
     /** A stable split from the path alone, so re-ingesting never moves an image between train and test. */

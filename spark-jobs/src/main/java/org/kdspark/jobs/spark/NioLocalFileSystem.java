@@ -1,10 +1,14 @@
 package org.kdspark.jobs.spark;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -34,6 +38,45 @@ public class NioLocalFileSystem extends LocalFileSystem {
         public void setPermission(Path p, FsPermission permission) throws IOException {
             Files.setPosixFilePermissions(pathToFile(p).toPath(), posix(permission));
         }
+
+        // Hadoop's local statuses read their owner and permissions lazily with one 'stat' process each, which every
+        // recursive listing triggers (LocatedFileStatus copies them): 4 ms a file, half a minute for an 8,000-image folder
+        @Override
+        public FileStatus[] listStatus(Path f) throws IOException {
+            FileStatus[] listed = super.listStatus(f);
+            FileStatus[] out = new FileStatus[listed.length];
+            for (int i = 0; i < listed.length; i++) {
+                out[i] = withAttributes(listed[i]);
+            }
+            return out;
+        }
+
+        @Override
+        public FileStatus getFileStatus(Path f) throws IOException {
+            return withAttributes(super.getFileStatus(f));
+        }
+
+        private FileStatus withAttributes(FileStatus s) throws IOException {
+            PosixFileAttributes a;
+            try {
+                a = Files.readAttributes(pathToFile(s.getPath()).toPath(), PosixFileAttributes.class); // followed, as Hadoop follows links here
+            } catch (NoSuchFileException e) {
+                throw new FileNotFoundException(s.getPath() + " vanished while it was listed");
+            } catch (UnsupportedOperationException e) {
+                return s; // not a POSIX file system: Hadoop's own way
+            }
+            return new FileStatus(s.getLen(), s.isDirectory(), s.getReplication(), s.getBlockSize(), s.getModificationTime(),
+                    s.getAccessTime(), permission(a.permissions()), a.owner().getName(), a.group().getName(), s.getPath());
+        }
+    }
+
+    /** The rwx bits of a java.nio permission set. */
+    static FsPermission permission(Set<PosixFilePermission> posix) {
+        int bits = 0;
+        for (PosixFilePermission p : posix) {
+            bits |= 1 << (8 - p.ordinal());
+        }
+        return new FsPermission((short) bits);
     }
 
     /** The rwx bits of {@code permission} (sticky and other special bits have no java.nio form and are dropped). */

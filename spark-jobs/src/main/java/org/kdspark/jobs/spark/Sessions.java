@@ -77,7 +77,7 @@ public final class Sessions {
             }
         }
         SparkSession spark = builder.getOrCreate();
-        spark.sparkContext().setLogLevel(System.getProperty("kd.spark().logLevel", "WARN"));
+        spark.sparkContext().setLogLevel(System.getProperty("kd.spark.logLevel", "WARN"));
         return spark;
     }
 

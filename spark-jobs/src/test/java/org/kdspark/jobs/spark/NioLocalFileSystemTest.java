@@ -48,6 +48,34 @@ class NioLocalFileSystemTest {
     }
 
     @Test
+    void listingsCarryTheFilesOwnersAndPermissionsAsJavaNioReadsThem() throws IOException {
+        Configuration conf = new Configuration();
+        conf.set(NioLocalFileSystem.IMPL_KEY, NioLocalFileSystem.class.getName());
+        conf.setBoolean("fs.file.impl.disable.cache", true);
+        Files.createDirectories(dir.resolve("c/d"));
+        Files.writeString(dir.resolve("c/one.txt"), "1");
+        Files.writeString(dir.resolve("c/d/two.txt"), "22");
+        Files.setPosixFilePermissions(dir.resolve("c/d/two.txt"), PosixFilePermissions.fromString("rw-r-x--x"));
+        try (FileSystem fs = FileSystem.get(dir.toUri(), conf)) {
+            java.util.Map<String, org.apache.hadoop.fs.LocatedFileStatus> found = new java.util.TreeMap<>();
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(new Path(dir.resolve("c").toUri()), true);
+            while (it.hasNext()) {
+                org.apache.hadoop.fs.LocatedFileStatus s = it.next();
+                found.put(s.getPath().getName(), s);
+            }
+            assertEquals(java.util.Set.of("one.txt", "two.txt"), found.keySet());
+            assertEquals(2, found.get("two.txt").getLen());
+            assertEquals(Files.getLastModifiedTime(dir.resolve("c/d/two.txt")).toMillis(), found.get("two.txt").getModificationTime());
+            assertEquals("rw-r-x--x", PosixFilePermissions.toString(NioLocalFileSystem.posix(found.get("two.txt").getPermission())));
+            assertEquals(Files.getOwner(dir.resolve("c/one.txt")).getName(), found.get("one.txt").getOwner());
+            org.apache.hadoop.fs.FileStatus d = fs.getFileStatus(new Path(dir.resolve("c/d").toUri()));
+            assertTrue(d.isDirectory());
+            assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("c/d"))),
+                    PosixFilePermissions.toString(NioLocalFileSystem.posix(d.getPermission())));
+        }
+    }
+
+    @Test
     void theStickyBitHasNoJavaNioFormAndIsDropped() {
         assertEquals("rwxrwxrwx", PosixFilePermissions.toString(NioLocalFileSystem.posix(new FsPermission((short) 01777))));
         assertEquals("---------", PosixFilePermissions.toString(NioLocalFileSystem.posix(new FsPermission((short) 0))));
