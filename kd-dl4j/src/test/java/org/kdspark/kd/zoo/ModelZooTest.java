@@ -79,6 +79,26 @@ class ModelZooTest {
         assertEquals(2.0, probs.sumNumber().doubleValue(), 1e-4, "softmax rows sum to 1");
     }
 
+    /** RGB photos at the sizes users bring, with many classes: every architecture builds and its taps are what it says. */
+    @ParameterizedTest
+    @MethodSource("architectures")
+    void everyArchitectureTakesRgbImagesFrom32To224PixelsAndManyClasses(String name) {
+        for (int side : new int[] {32, 224}) {
+            ZooModel m = ModelZoo.build(name, Map.of(), new InputSpec(3, side, side), 100, 7L, OutputHead.softmaxCrossEntropy());
+            ComputationGraph net = m.init();
+            Map<String, INDArray> all = net.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, side, side), false);
+            for (Tap tap : m.taps()) {
+                long[] expected = new long[tap.shape().length + 1];
+                expected[0] = 1;
+                for (int d = 0; d < tap.shape().length; d++) {
+                    expected[d + 1] = tap.shape()[d];
+                }
+                assertArrayEquals(expected, all.get(tap.vertex()).shape(), name + " at " + side + " px, tap " + tap);
+            }
+            assertArrayEquals(new long[] {1, 100}, all.get(ModelZoo.LOGITS).shape(), name + " at " + side + " px");
+        }
+    }
+
     @Test
     void teacherTapsHaveTheDocumentedShapes() {
         ZooModel m = ModelZoo.build("cnn", Map.of(), SPEC, 10, 1L, OutputHead.softmaxCrossEntropy());

@@ -105,7 +105,7 @@ public record KdConfig(
             @Key(defaultValue = "fashion-mnist", doc = "Name of the image set, in ids, provenance and reports.")
             String name,
             @Key(defaultValue = "idx", doc = "How the images are laid out: `idx` (MNIST-style IDX gz files), `folder` (`ROOT/CLASS/*.png`,"
-                    + " or `ROOT/train/CLASS/...` and `ROOT/test/CLASS/...`) or `manifest` (`path` is a CSV file with a header, or a"
+                    + " or `ROOT/train/CLASS/...` and `ROOT/test/CLASS/...` or `ROOT/val/CLASS/...`; one task per thousand files) or `manifest` (`path` is a CSV file with a header, or a"
                     + " Parquet file, of `path,label[,split]`: paths absolute, any Hadoop URI, or relative to the manifest; labels are"
                     + " class names, sorted numerically when all are integers; split `train`, `test` or empty for the hash split)"
                     + " or `webdataset` (the `.tar` shards under `path`, samples of `KEY.jpg`/`.png` and `KEY.cls`, the class index;"

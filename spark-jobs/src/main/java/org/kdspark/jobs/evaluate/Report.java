@@ -154,6 +154,10 @@ public final class Report {
         if (file.startsWith("confusion-")) {
             return "Rows are true classes, columns predicted classes; off-diagonal cells are the student's mistakes.";
         }
+        if (file.startsWith("top-confusions-")) {
+            return "The student's most frequent mistakes, each as the share of its true class's test images predicted as the "
+                    + "other class (too many classes for a readable matrix).";
+        }
         if (file.equals("teacher-agreement.png")) {
             return "How often each student predicts the teacher's class, overall and split by whether the teacher "
                     + "was right: a distilled student also inherits some of the teacher's mistakes.";

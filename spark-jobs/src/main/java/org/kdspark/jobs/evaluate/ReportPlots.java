@@ -46,6 +46,10 @@ public final class ReportPlots {
     public static final int HEIGHT = 540;
     /** The confusion matrix is square-ish so that its cells stay readable with ten or more classes. */
     public static final int CONFUSION_SIZE = 860;
+    /** Above this many classes a grid's cells are too small to read: the most frequent confusions are drawn instead. */
+    public static final int MAX_GRID_CLASSES = 20;
+    /** How many (true, predicted) pairs the confusions chart shows. */
+    public static final int TOP_CONFUSIONS = 20;
 
     /** Calibration data of one model: its reliability bins and its ECE over the same bins. */
     public record Calibration(String model, Metrics.Reliability reliability, double ece) {
@@ -98,9 +102,12 @@ public final class ReportPlots {
         if (!in.calibration().isEmpty()) {
             plots.add(png("reliability.png", "Reliability diagram", reliabilityChart(in, colors)));
         }
-        if (in.confusionModel() != null && in.confusion() != null) {
+        if (in.confusionModel() != null && in.confusion() != null && in.confusion().length <= MAX_GRID_CLASSES) {
             plots.add(png("confusion-" + in.confusionModel() + ".png", "Confusion matrix of the " + in.confusionModel() + " student",
                     confusionChart(in)));
+        } else if (in.confusionModel() != null && in.confusion() != null) {
+            plots.add(png("top-confusions-" + in.confusionModel() + ".png", "Most frequent confusions of the " + in.confusionModel()
+                    + " student", topConfusionsChart(in)));
         }
         if (!in.agreement().isEmpty()) {
             plots.add(png("teacher-agreement.png", "Teacher-student agreement", agreementChart(in)));
@@ -233,6 +240,70 @@ public final class ReportPlots {
         chart.getStyler().setLegendVisible(false);
         common(chart.getStyler());
         return chart;
+    }
+
+    /** One off-diagonal cell of a confusion matrix. */
+    record Confusion(int trueClass, int predicted, long count, long ofTrueClass) {
+    }
+
+    /** The {@code n} largest off-diagonal cells, largest first (ties: lower true class, then lower predicted class). */
+    static List<Confusion> topConfusions(long[][] m, int n) {
+        List<Confusion> all = new ArrayList<>();
+        for (int t = 0; t < m.length; t++) {
+            long row = 0;
+            for (long v : m[t]) {
+                row += v;
+            }
+            for (int p = 0; p < m.length; p++) {
+                if (p != t && m[t][p] > 0) {
+                    all.add(new Confusion(t, p, m[t][p], row));
+                }
+            }
+        }
+        all.sort(java.util.Comparator.comparingLong(Confusion::count).reversed().thenComparingInt(Confusion::trueClass)
+                .thenComparingInt(Confusion::predicted));
+        return all.subList(0, Math.min(n, all.size()));
+    }
+
+    private static CategoryChart topConfusionsChart(Input in) {
+        long[][] m = in.confusion();
+        long total = 0;
+        long diagonal = 0;
+        for (int t = 0; t < m.length; t++) {
+            for (int p = 0; p < m.length; p++) {
+                total += m[t][p];
+            }
+            diagonal += m[t][t];
+        }
+        List<Confusion> top = topConfusions(m, TOP_CONFUSIONS);
+        List<String> pairs = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (Confusion c : top) {
+            pairs.add(name(in, c.trueClass()) + " -> " + name(in, c.predicted()));
+            shares.add(100.0 * c.count() / Math.max(1, c.ofTrueClass()));
+        }
+        if (pairs.isEmpty()) {
+            pairs.add("(no mistakes)");
+            shares.add(0.0);
+        }
+        long mistakes = total - diagonal;
+        long shown = top.stream().mapToLong(Confusion::count).sum();
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(CONFUSION_SIZE)
+                .title(String.format(Locale.ROOT, "Most frequent confusions of the %s student (%d classes, %,d test images, %.2f%% right)",
+                        in.confusionModel(), m.length, total, total == 0 ? 0 : 100.0 * diagonal / total))
+                .xAxisTitle(String.format(Locale.ROOT, "true class -> predicted class: the %d most frequent pairs, %,d of the %,d mistakes",
+                        top.size(), shown, mistakes))
+                .yAxisTitle("% of the true class's test images").build();
+        chart.addSeries("share of the true class", pairs, shares);
+        chart.getStyler().setXAxisLabelRotation(60).setYAxisMin(0.0).setYAxisDecimalPattern("0.0");
+        chart.getStyler().setLabelsVisible(true).setLabelsRotation(0);
+        chart.getStyler().setLegendVisible(false).setSeriesColors(new Color[] {PALETTE[1]});
+        common(chart.getStyler());
+        return chart;
+    }
+
+    private static String name(Input in, int c) {
+        return c < in.classes().size() ? in.classes().get(c) : Integer.toString(c);
     }
 
     private static CategoryChart agreementChart(Input in) {

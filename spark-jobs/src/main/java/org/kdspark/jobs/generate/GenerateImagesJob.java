@@ -160,7 +160,7 @@ public final class GenerateImagesJob {
     }
 
     /** Class names in index order; sorted by name they keep that order, so a folder ingest numbers them the same. */
-    static List<String> classNames(int classes) {
+    public static List<String> classNames(int classes) {
         List<String> names = new ArrayList<>();
         for (int c = 0; c < classes; c++) {
             names.add(classes == GARMENTS.length

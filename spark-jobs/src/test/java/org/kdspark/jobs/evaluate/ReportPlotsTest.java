@@ -100,6 +100,36 @@ class ReportPlotsTest {
     }
 
     @Test
+    void withManyClassesTheConfusionPlotShowsTheMostFrequentConfusions() throws IOException {
+        int k = 100;
+        List<String> classes = new java.util.ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            classes.add(String.format("%02d_class", c));
+        }
+        long[][] m = new long[k][k];
+        for (int t = 0; t < k; t++) {
+            m[t][t] = 50;
+            m[t][(t + 1) % k] = t % 7; // 0..6 mistakes per class
+        }
+        m[42][17] = 30;
+        m[3][4] = 30; // ties break by true class
+        List<ReportPlots.Confusion> top = ReportPlots.topConfusions(m, 5);
+        assertEquals(List.of("3->4", "42->17", "6->7", "13->14", "20->21"),
+                top.stream().map(c -> c.trueClass() + "->" + c.predicted()).toList());
+        assertEquals(50 + 30, top.get(0).ofTrueClass(), "the true class's images, for the share");
+
+        ReportPlots.Input input = new ReportPlots.Input(Map.of(), List.of(), "kd", m, classes, 0.5, List.of());
+        List<ReportPlots.Plot> plots = ReportPlots.render(input);
+        assertEquals(List.of("top-confusions-kd.png"), plots.stream().map(ReportPlots.Plot::file).toList(), "no 100x100 grid");
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(plots.get(0).png()));
+        assertEquals(ReportPlots.WIDTH, image.getWidth());
+        assertEquals(ReportPlots.CONFUSION_SIZE, image.getHeight());
+        assertTrue(distinctColours(image) > 20);
+        ReportPlots.Input ten = new ReportPlots.Input(Map.of(), List.of(), "kd", new long[10][10], classes.subList(0, 10), 0.5, List.of());
+        assertEquals(List.of("confusion-kd.png"), ReportPlots.render(ten).stream().map(ReportPlots.Plot::file).toList());
+    }
+
+    @Test
     void historyReaderKeepsKnownFieldsAndToleratesOthers() {
         TrainingHistory h = TrainingHistory.parse("[{\"epoch\":3,\"loss\":0.5,\"test_accuracy\":0.9,\"terms\":{\"kd\":0.2}},"
                 + "{\"loss\":0.4}]", "history.json");
