@@ -29,10 +29,10 @@ import org.kdspark.kd.provenance.Hashes;
 /**
  * A class-per-subfolder directory ({@code dataset.format: folder}): {@code ROOT/CLASS/x.png}, or
  * {@code ROOT/train/CLASS/x.png} and {@code ROOT/test/CLASS/x.png} (or {@code val/}, {@code validation/}: the ImageNet
- * layout); without train/test folders the split is a stable
- * hash of the path. Files are read with Spark's {@code binaryFile} source and decoded in {@code mapPartitions}; every
- * listed file ends up as a row or a reject (a 0-byte file too, which {@code binaryFile} skips silently). The listing
- * is made on the driver: paths only, no image bytes.
+ * layout); without train/test folders the split is a stable hash of the path. Files are read with Spark's
+ * {@code binaryFile} source, a thousand to a task, and decoded where they are read; every file ends up as a row or a
+ * reject (a 0-byte file too, which {@code binaryFile} skips silently). The listing, for the classes and the
+ * fingerprint, is made on the driver: paths, sizes and times, no image bytes.
  */
 final class FolderSource extends ListedSource {
 
@@ -69,6 +69,7 @@ final class FolderSource extends ListedSource {
         for (String c : listing.classes()) {
             classIndex.put(c, classIndex.size());
         }
+        // locals, so that the tasks' function does not capture this source
         String root = listing.root();
         boolean splitLayout = this.splitLayout;
         Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dataset.path())
@@ -97,21 +98,12 @@ final class FolderSource extends ListedSource {
 
     /** (path, class_index, split, content, no read error) of binaryFile's (path, content) rows. */
     private static Iterator<Row> placed(Iterator<Row> rows, String root, boolean splitLayout, Map<String, Integer> classIndex) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return rows.hasNext();
-            }
-
-            @Override
-            public Row next() {
-                Row r = rows.next();
-                String path = r.getString(0);
-                String[] place = place(relative(root, path), splitLayout);
-                int label = place[0] == null ? -1 : classIndex.getOrDefault(place[0], -1);
-                return RowFactory.create(path, label, place[1], r.get(1), null);
-            }
-        };
+        return ListedImages.mapped(rows, r -> {
+            String path = r.getString(0);
+            String[] place = place(relative(root, path), splitLayout);
+            int label = place[0] == null ? -1 : classIndex.getOrDefault(place[0], -1);
+            return RowFactory.create(path, label, place[1], r.get(1), null);
+        });
     }
 
     /** The path of a file below the root, without the root. */

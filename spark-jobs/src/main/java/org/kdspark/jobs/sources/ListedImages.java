@@ -69,7 +69,8 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
         double testFraction = dataset.testFraction();
         Dataset<Row> decoded = withContent.mapPartitions(
                 (MapPartitionsFunction<Row, Row>) in -> decodeAll(in, geometry, base, testFraction), Encoders.row(ImageSource.DECODED));
-        return new ImageSource.Images(decoded, classes, geometry.spec(), rows.size(), -1, -1);
+        // files the source's own tasks read are counted as read: a file added to a folder after the listing is seen, not lost
+        return new ImageSource.Images(decoded, classes, geometry.spec(), contents != null ? -1 : rows.size(), -1, -1);
     }
 
     /** The listed rows with their files' bytes, read one at a time as the decoder asks: a task holds one file, not its share. */
@@ -112,7 +113,8 @@ record ListedImages(String root, List<String> classes, List<Row> rows, String fi
         });
     }
 
-    private static Iterator<Row> mapped(Iterator<Row> rows, java.util.function.UnaryOperator<Row> f) {
+    /** {@code rows} with {@code f} applied to each as it is asked for. */
+    static Iterator<Row> mapped(Iterator<Row> rows, java.util.function.UnaryOperator<Row> f) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
