@@ -129,8 +129,8 @@ public final class GenerateImagesJob {
                     + " another output directory, or delete that one to generate it again");
         }
         if (files.exists(out) && !files.directories(out).isEmpty()) {
-            throw new UserInputException(out + " already exists and holds no " + SETTINGS_FILE + ": choose an output directory"
-                    + " that is empty or new");
+            throw new UserInputException(out + " already exists and holds no " + SETTINGS_FILE + " (a set is finished when it"
+                    + " has one; an interrupted run leaves none): delete it, or choose an output directory that is empty or new");
         }
         Items items = items(files, settings.fashionMnist());
         List<Shard> shards = new ArrayList<>();

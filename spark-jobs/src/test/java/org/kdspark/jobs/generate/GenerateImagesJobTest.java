@@ -79,6 +79,10 @@ class GenerateImagesJobTest {
         UserInputException refused = assertThrows(UserInputException.class,
                 () -> GenerateImagesJob.run(spark, other, dir.resolve("set").toUri().toString()));
         assertTrue(refused.getMessage().contains("other settings"), refused.getMessage());
+        Files.createDirectories(dir.resolve("someone-elses/photos"));
+        UserInputException occupied = assertThrows(UserInputException.class,
+                () -> GenerateImagesJob.run(spark, settings, dir.resolve("someone-elses").toUri().toString()));
+        assertTrue(occupied.getMessage().contains("holds no generator.json"), occupied.getMessage());
     }
 
     /** (split, label, pixel hash) -> how many rows, from an ingest at 32x32 with a centre crop. */
