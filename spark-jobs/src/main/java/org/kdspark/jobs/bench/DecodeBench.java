@@ -4,7 +4,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -16,6 +15,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.kdspark.jobs.config.Interpolation;
 import org.kdspark.jobs.config.ResizeMode;
+import org.kdspark.jobs.generate.PhotoScene;
 import org.kdspark.jobs.sources.ImageDecoder;
 import org.kdspark.jobs.sources.ImageGeometry;
 
@@ -182,21 +182,7 @@ public final class DecodeBench {
                     img.setRGB(x, y, (r << 16) | (g << 8) | b);
                 }
             }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try {
-                javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-                javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
-                param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(quality / 100f);
-                try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(bytes)) {
-                    writer.setOutput(ios);
-                    writer.write(null, new javax.imageio.IIOImage(img, null, null), param);
-                }
-                writer.dispose();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            out.add(bytes.toByteArray());
+            out.add(PhotoScene.encode(img, quality));
         }
         return out;
     }

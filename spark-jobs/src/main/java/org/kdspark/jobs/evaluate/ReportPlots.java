@@ -206,7 +206,7 @@ public final class ReportPlots {
         int k = m.length;
         List<String> names = new ArrayList<>();
         for (int c = 0; c < k; c++) {
-            names.add(c < in.classes().size() ? in.classes().get(c) : Integer.toString(c));
+            names.add(name(in, c));
         }
         long total = 0;
         long diagonal = 0;

@@ -3,7 +3,6 @@ package org.kdspark.jobs.generate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -24,9 +23,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
-import org.kdspark.jobs.sources.DatasetMissingException;
+import org.kdspark.jobs.sources.IdxSource;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.kd.data.IdxReader;
 import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.error.UserInputException;
 
@@ -242,24 +240,13 @@ public final class GenerateImagesJob {
     }
 
     private static Items items(HadoopFiles files, String dir) {
-        String[] names = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
-        for (String name : names) {
-            if (!files.exists(dir + "/" + name)) {
-                throw new DatasetMissingException("Fashion-MNIST not found: " + dir + " lacks " + name + ". Install the Debian package"
-                        + " (sudo apt-get install dataset-fashion-mnist) or pass --fashion-mnist DIR with the four IDX .gz files.");
-            }
+        LabeledImages[] sets = IdxSource.readWhole(files, dir, "fashion-mnist", "--fashion-mnist");
+        LabeledImages train = sets[0];
+        LabeledImages test = sets[1];
+        if (train.spec().height() != PhotoScene.ITEM || train.spec().width() != PhotoScene.ITEM) {
+            throw new UserInputException(dir + " holds " + train.spec() + " images; the generator draws 28x28 Fashion-MNIST items");
         }
-        try (InputStream ti = files.open(dir + "/" + names[0]); InputStream tl = files.open(dir + "/" + names[1]);
-                InputStream vi = files.open(dir + "/" + names[2]); InputStream vl = files.open(dir + "/" + names[3])) {
-            LabeledImages train = IdxReader.read(ti, tl, 0);
-            LabeledImages test = IdxReader.read(vi, vl, 0);
-            if (train.spec().height() != PhotoScene.ITEM || train.spec().width() != PhotoScene.ITEM) {
-                throw new UserInputException(dir + " holds " + train.spec() + " images; the generator draws 28x28 Fashion-MNIST items");
-            }
-            return new Items(train.pixels(), train.labels(), test.pixels(), test.labels());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read Fashion-MNIST from " + dir, e);
-        }
+        return new Items(train.pixels(), train.labels(), test.pixels(), test.labels());
     }
 
     /** A 64-bit seed for (seed, split, index), spread so that neighbouring indices get unrelated streams. */

@@ -239,7 +239,7 @@ public final class PhotoScene {
     }
 
     /** Baseline JPEG at the given quality, 4:2:0 chroma, as cameras and most photo sets store them. */
-    static byte[] encode(BufferedImage image, int quality) {
+    public static byte[] encode(BufferedImage image, int quality) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         try {
             ImageWriteParam param = writer.getDefaultWriteParam();

@@ -5,11 +5,9 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
@@ -40,7 +38,8 @@ final class FolderSource extends ListedSource {
 
     private final ListedImages listing;
     private final boolean splitLayout;
-    private final Set<String> zeroLength;
+    /** The listed 0-byte files as {@link ListedImages#WITH_CONTENT} rows without content: binaryFile never reads them. */
+    private final List<Row> zeroLength;
 
     FolderSource(SparkSession spark, KdConfig.Dataset dataset) {
         this(dataset, Listing.of(spark, dataset.path()));
@@ -65,10 +64,7 @@ final class FolderSource extends ListedSource {
      */
     @Override
     Dataset<Row> contents(SparkSession spark) {
-        Map<String, Integer> classIndex = new HashMap<>();
-        for (String c : listing.classes()) {
-            classIndex.put(c, classIndex.size());
-        }
+        Map<String, Integer> classIndex = indexOf(listing.classes());
         // locals, so that the tasks' function does not capture this source
         String root = listing.root();
         boolean splitLayout = this.splitLayout;
@@ -78,22 +74,7 @@ final class FolderSource extends ListedSource {
         int tasks = Math.max(dataset.partitions(), (int) Math.ceil(listing.rows().size() / (double) FILES_PER_TASK));
         Dataset<Row> read = files.coalesce(tasks).mapPartitions((MapPartitionsFunction<Row, Row>) rows -> placed(rows, root, splitLayout,
                 classIndex), Encoders.row(ListedImages.WITH_CONTENT));
-        List<Row> empty = new ArrayList<>();
-        for (Row r : listing.rows()) {
-            if (zeroLength.contains(r.getString(0))) {
-                empty.add(RowFactory.create(r.get(0), r.get(1), r.get(2), null, null));
-            }
-        }
-        return read.union(spark.createDataFrame(empty, ListedImages.WITH_CONTENT));
-    }
-
-    /** {@code train}, {@code test} (also for ImageNet's {@code val} and {@code validation}) or null. */
-    static String splitOf(String folder) {
-        return switch (folder) {
-            case ImageTable.TRAIN -> ImageTable.TRAIN;
-            case ImageTable.TEST, "val", "validation" -> ImageTable.TEST;
-            default -> null;
-        };
+        return read.union(spark.createDataFrame(zeroLength, ListedImages.WITH_CONTENT));
     }
 
     /** (path, class_index, split, content, no read error) of binaryFile's (path, content) rows. */
@@ -114,13 +95,22 @@ final class FolderSource extends ListedSource {
     /** (class folder or null, split or null) of a file from its path below the root. */
     static String[] place(String relative, boolean splitLayout) {
         String[] parts = relative.split("/");
-        String split = parts.length >= 3 && splitLayout ? splitOf(parts[0]) : null;
+        String split = parts.length >= 3 && splitLayout ? ImageSource.splitNamed(parts[0]) : null;
         String cls = parts.length >= 2 ? parts[parts.length - 2] : null; // a file directly under the root has no class
         return new String[] {cls, split};
     }
 
+    /** Class name -> index, in the order of {@code classes}. */
+    private static Map<String, Integer> indexOf(List<String> classes) {
+        Map<String, Integer> index = new HashMap<>();
+        for (String c : classes) {
+            index.put(c, index.size());
+        }
+        return index;
+    }
+
     /** The listing made on the driver: the files, the classes, the files binaryFile will not read. */
-    private record Listing(ListedImages images, boolean splitLayout, Set<String> zeroLength) {
+    private record Listing(ListedImages images, boolean splitLayout, List<Row> zeroLength) {
 
         static Listing of(SparkSession spark, String rootUri) {
             try {
@@ -134,7 +124,7 @@ final class FolderSource extends ListedSource {
                 boolean splitLayout = fs.exists(trainDir) && fs.getFileStatus(trainDir).isDirectory();
                 List<String[]> files = new ArrayList<>();
                 List<String> stats = new ArrayList<>();
-                Set<String> zeroLength = new HashSet<>();
+                List<Long> sizes = new ArrayList<>();
                 RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
                 while (it.hasNext()) {
                     LocatedFileStatus status = it.next();
@@ -146,9 +136,7 @@ final class FolderSource extends ListedSource {
                     String[] place = place(relative(qualifiedRoot, path), splitLayout);
                     files.add(new String[] {path, place[0], place[1]});
                     stats.add(path + "\t" + status.getLen() + "\t" + status.getModificationTime());
-                    if (status.getLen() == 0) {
-                        zeroLength.add(path);
-                    }
+                    sizes.add(status.getLen());
                 }
                 TreeSet<String> classes = new TreeSet<>();
                 for (String[] f : files) {
@@ -157,13 +145,16 @@ final class FolderSource extends ListedSource {
                     }
                 }
                 List<String> classList = List.copyOf(classes);
-                Map<String, Integer> index = new HashMap<>();
-                for (String c : classList) {
-                    index.put(c, index.size());
-                }
+                Map<String, Integer> index = indexOf(classList);
                 List<Row> rows = new ArrayList<>();
-                for (String[] f : files) {
-                    rows.add(RowFactory.create(f[0], f[1] == null ? -1 : index.getOrDefault(f[1], -1), f[2]));
+                List<Row> zeroLength = new ArrayList<>();
+                for (int i = 0; i < files.size(); i++) {
+                    String[] f = files.get(i);
+                    int label = f[1] == null ? -1 : index.getOrDefault(f[1], -1);
+                    rows.add(RowFactory.create(f[0], label, f[2]));
+                    if (sizes.get(i) == 0) {
+                        zeroLength.add(RowFactory.create(f[0], label, f[2], null, null));
+                    }
                 }
                 Collections.sort(stats);
                 return new Listing(new ListedImages(qualifiedRoot, classList, rows, Hashes.ofText(String.join("\n", stats))), splitLayout,

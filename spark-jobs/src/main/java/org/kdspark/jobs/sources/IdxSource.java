@@ -28,7 +28,7 @@ import org.kdspark.kd.data.LabeledImages;
  * {@code dataset-fashion-mnist}). Each task reads its own slice of the gzipped files: no image passes through the
  * driver. IDX records cannot be corrupt one by one, so this source has no rejects.
  */
-final class IdxSource implements ImageSource {
+public final class IdxSource implements ImageSource {
 
     static final String[] FILES = {
         "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
@@ -48,17 +48,7 @@ final class IdxSource implements ImageSource {
     public Images read(SparkSession spark) {
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         String dir = dataset.path();
-        List<String> missing = new ArrayList<>();
-        for (String name : FILES) {
-            if (!files.exists(dir + "/" + name)) {
-                missing.add(name);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new DatasetMissingException("dataset '" + dataset.name() + "' not found: " + dir + " lacks " + missing
-                    + ". For Fashion-MNIST install the Debian package (sudo apt-get install dataset-fashion-mnist, which puts it in"
-                    + " /usr/share/datasets/fashion-mnist), or set dataset.path to a directory holding the four IDX .gz files.");
-        }
+        requireFiles(files, dir, dataset.name(), "dataset.path");
         int train = Math.min(count(files, dir, FILES[0]), limitOrAll(dataset.trainLimit()));
         int test = Math.min(count(files, dir, FILES[2]), limitOrAll(dataset.testLimit()));
         List<Slice> slices = new ArrayList<>();
@@ -70,6 +60,38 @@ final class IdxSource implements ImageSource {
                 .flatMap(s -> s.read(hadoop.value().value())), DECODED);
         List<String> classes = FashionMnistClasses.forDataset(dataset.name(), numClasses(files, dir, train));
         return new Images(rows, classes, InputSpec.FASHION_MNIST, train + test, train, test);
+    }
+
+    /** Fails naming the missing files, how to install Fashion-MNIST, and {@code setting}, where the directory is given. */
+    private static void requireFiles(HadoopFiles files, String dir, String name, String setting) {
+        List<String> missing = new ArrayList<>();
+        for (String file : FILES) {
+            if (!files.exists(dir + "/" + file)) {
+                missing.add(file);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new DatasetMissingException("dataset '" + name + "' not found: " + dir + " lacks " + missing
+                    + ". For Fashion-MNIST install the Debian package (sudo apt-get install dataset-fashion-mnist, which puts it in"
+                    + " /usr/share/datasets/fashion-mnist), or set " + setting + " to a directory holding the four IDX .gz files.");
+        }
+    }
+
+    /**
+     * The whole training and test sets of the IDX directory {@code dir}, read here (for a fixed set such as Fashion-MNIST's
+     * 70,000 items, not for an image table: {@link #read} leaves that to the tasks).
+     *
+     * @param setting where the caller's user gives {@code dir}, for the error when files are missing
+     * @return {train, test}
+     */
+    public static LabeledImages[] readWhole(HadoopFiles files, String dir, String name, String setting) {
+        requireFiles(files, dir, name, setting);
+        try (InputStream ti = files.open(dir + "/" + FILES[0]); InputStream tl = files.open(dir + "/" + FILES[1]);
+                InputStream vi = files.open(dir + "/" + FILES[2]); InputStream vl = files.open(dir + "/" + FILES[3])) {
+            return new LabeledImages[] {IdxReader.read(ti, tl, 0), IdxReader.read(vi, vl, 0)};
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static int limitOrAll(int limit) {

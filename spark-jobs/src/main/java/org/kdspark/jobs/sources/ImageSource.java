@@ -52,6 +52,18 @@ public interface ImageSource {
         }
     }
 
+    /**
+     * The split a folder (or path part) named {@code name} holds: {@code train}, {@code test} (also for ImageNet's
+     * {@code val} and {@code validation}), or null for any other name.
+     */
+    static String splitNamed(String name) {
+        return switch (name) {
+            case ImageTable.TRAIN -> ImageTable.TRAIN;
+            case ImageTable.TEST, "val", "validation" -> ImageTable.TEST;
+            default -> null;
+        };
+    }
+
     /** The source {@code dataset.format} names. */
     static ImageSource of(SparkSession spark, KdConfig.Dataset dataset) {
         return switch (dataset.format()) {

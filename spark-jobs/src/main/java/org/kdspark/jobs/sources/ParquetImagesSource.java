@@ -31,7 +31,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.kdspark.jobs.config.KdConfig;
-import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.provenance.Hashes;
 import org.kdspark.kd.provenance.Provenance;
@@ -99,11 +98,9 @@ final class ParquetImagesSource implements ImageSource {
     /** {@code train}, {@code test} (also for {@code val} and {@code validation}) or null, from a file's relative path. */
     static String splitOf(String rel) {
         for (String part : rel.toLowerCase(Locale.ROOT).split("[/\\-_.]")) {
-            if (part.equals(ImageTable.TRAIN)) {
-                return ImageTable.TRAIN;
-            }
-            if (part.equals(ImageTable.TEST) || part.equals("val") || part.equals("validation")) {
-                return ImageTable.TEST;
+            String split = ImageSource.splitNamed(part);
+            if (split != null) {
+                return split;
             }
         }
         return null;

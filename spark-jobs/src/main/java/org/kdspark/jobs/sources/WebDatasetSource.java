@@ -27,7 +27,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 import org.kdspark.jobs.config.KdConfig;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.kd.provenance.Hashes;
 
 /**
@@ -80,8 +79,7 @@ final class WebDatasetSource implements ImageSource {
                 String uri = status.getPath().toString();
                 String rel = uri.substring(root.length()).replaceFirst("^/+", "");
                 String top = rel.contains("/") ? rel.substring(0, rel.indexOf('/')) : "";
-                String split = top.equals(ImageTable.TRAIN) ? ImageTable.TRAIN
-                        : top.equals(ImageTable.TEST) || top.equals("val") || top.equals("validation") ? ImageTable.TEST : null;
+                String split = ImageSource.splitNamed(top);
                 listed.add(new Shard(uri, rel, split));
                 stats.add(uri + "\t" + status.getLen() + "\t" + status.getModificationTime());
             }
