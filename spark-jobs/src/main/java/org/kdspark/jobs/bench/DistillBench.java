@@ -85,7 +85,7 @@ public final class DistillBench {
                     for (int frequency : kind == TrainerKind.ALLREDUCE ? List.of(1) : options.averagingFrequencies()) {
                         ComputationGraph student = Models.student(ds, data.spec(), data.numClasses(), objective, data.teacherShapes());
                         EpochTrainer trainer = EpochTrainer.create(kind, jsc, student,
-                                new EpochTrainer.Settings(workers, d.batchSizePerWorker(), frequency, 2, seed, d.syncBatchNorm()));
+                                new EpochTrainer.Settings(workers, d.batchSizePerWorker(), frequency, 2, seed, d.syncBatchNorm(), d.allreduce()));
                         long t0 = System.nanoTime();
                         for (int epoch = 1; epoch <= epochs; epoch++) {
                             trainer.network().setLearningRate(schedule.rate(epoch));

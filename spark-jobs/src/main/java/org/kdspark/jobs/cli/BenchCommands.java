@@ -25,7 +25,7 @@ import picocli.CommandLine;
 /** {@code kd bench}: measurements that are not jobs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on a run.",
         subcommands = {BenchCommands.MethodsTable.class, BenchCommands.Inference.class, BenchCommands.Distill.class,
-            BenchCommands.SoftLabels.class, BenchCommands.Decode.class, CommandLine.HelpCommand.class})
+            BenchCommands.SoftLabels.class, BenchCommands.Decode.class, BenchCommands.AllReduce.class, CommandLine.HelpCommand.class})
 final class BenchCommands {
 
     /** {@code kd bench methods}. */
@@ -243,6 +243,46 @@ final class BenchCommands {
             Map<String, Object> r = org.kdspark.jobs.bench.DecodeBench.run(size, seconds, rounds);
             writeJson(json, r);
             System.out.println(Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            return 0;
+        }
+    }
+
+    /** {@code kd bench allreduce}: a Spark session of its own, no config, no run. */
+    @Command(name = "allreduce", mixinStandardHelpOptions = true,
+            description = {"The barrier trainers' all-reduce alone, star against ring: for each number of workers and vector size, one "
+                    + "barrier stage of that many tasks on a local[N] session (every byte over loopback) sums the vector in timed "
+                    + "rounds; bytes sent and received per worker per step as counted on the sockets, against the analytic model, "
+                    + "and the step time (median and range over the rounds). Each task checks every sum against the exact one.",
+                "Writes the figures to --json and prints them."})
+    static final class AllReduce implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", required = true, description = "Where to write the figures (JSON).")
+        Path json;
+
+        @Option(names = "--workers", split = ",", paramLabel = "N", defaultValue = "2,4,8,16", description = "Workers (default: ${DEFAULT-VALUE}).")
+        List<Integer> workers;
+
+        @Option(names = "--params", split = ",", paramLabel = "P", defaultValue = "1000000,25000000",
+                description = "Floats summed per step (default: ${DEFAULT-VALUE}).")
+        List<Integer> params;
+
+        @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "Timed rounds per case (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws IOException {
+            if (workers.stream().anyMatch(w -> w < 1) || params.stream().anyMatch(p -> p < 1) || rounds < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--workers, --params and --rounds must be positive");
+            }
+            int slots = workers.stream().mapToInt(Integer::intValue).max().orElse(1);
+            SparkSession spark = org.kdspark.jobs.spark.Sessions.start(new KdConfig.Spark("local[" + slots + "]", "kd",
+                    Map.of("spark.ui.enabled", "false")), "bench-allreduce");
+            try {
+                Map<String, Object> r = org.kdspark.jobs.bench.AllReduceBench.run(spark, workers, params, rounds);
+                writeJson(json, r);
+                System.out.println(Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            } finally {
+                spark.stop();
+            }
             return 0;
         }
     }

@@ -408,6 +408,11 @@ public record KdConfig(
                     + " ParameterAveragingTrainingMaster, a Spark job per averaging round). The barrier trainers need a task slot"
                     + " per worker and executors that reach each other.")
             TrainerKind trainer,
+            @Key(defaultValue = "ring", doc = "How the barrier trainers' workers sum gradients (`allreduce`) or parameters (`barrier`)"
+                    + " each round: `ring` (reduce-scatter then all-gather around a ring; every worker sends and receives under twice"
+                    + " the gradient a step, whatever the number of workers) or `star` (worker 0 sums everything: two hops a round,"
+                    + " but worker 0 moves workers - 1 gradients each way).")
+            AllReduceTopology allreduce,
             @Key(defaultValue = "true", doc = "`allreduce` only: batch-norm layers normalise with the statistics of the whole step (all"
                     + " workers' minibatches) rather than each worker's own, so that a step is the same computation as one plain"
                     + " step at batch workers x batch_size_per_worker; ND4J's CPU backend only.")
@@ -449,38 +454,44 @@ public record KdConfig(
          */
         public Distill withMethod(String value) {
             return new Distill(student, studentParams, value, Map.of(), temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withObjective(Map<String, Object> value) {
             return new Distill(student, studentParams, method, value, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withSeed(long value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, value, workers);
         }
 
         public Distill withEpochs(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, value, batchSizePerWorker, averagingFrequency,
-                    trainer, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         /** The trainer and how often it averages ({@code barrier}, {@code dl4j}). */
         public Distill withTrainer(TrainerKind value, int frequency) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, frequency,
-                    value, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    value, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    validationFraction, earlyStoppingPatience, seed, workers);
+        }
+
+        public Distill withAllreduce(AllReduceTopology value) {
+            return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
+                    trainer, value, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withPreciseBnExamples(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 

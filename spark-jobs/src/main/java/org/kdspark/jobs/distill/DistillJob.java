@@ -106,7 +106,7 @@ public final class DistillJob {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
             EpochTrainer trainer = EpochTrainer.create(d.trainer(), jsc, student,
-                    new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm()));
+                    new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm(), d.allreduce()));
             long trainExamples = data.trainExamples();
             StudentTrainer.Result trained = StudentTrainer.train(new SparkEpochs(trainer, data, data.builder(objective, d.batchSizePerWorker()),
                             d.seed(), workers), settings(d, objective, trainExamples), evaluator(data),

@@ -2,9 +2,6 @@ package org.kdspark.jobs.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Synchronous data-parallel SGD on Spark barrier tasks ({@code distill.trainer: allreduce}): every step, each worker
- * computes the gradient of its minibatch, task 0 sums the workers' gradients in partition order and sends the sum back,
- * and every worker applies the same optimizer step (Adam and all) to the same parameters. With {@code W} workers of
+ * computes the gradient of its minibatch, the workers sum their gradients ({@link WorkerGroup}: around a ring, or through
+ * task 0), and every worker applies the same optimizer step (Adam and all) to the same parameters. With {@code W} workers of
  * {@code b} examples a step is one step of the plain loop at batch {@code W x b}: with {@code sync_batch_norm} (the
  * default) the workers' batch-norm layers also normalise with the whole step's statistics ({@link SyncBatchNorm}, two
  * more small rounds per layer and step); without it each normalises its own {@code b} examples ("ghost" batch norm),
@@ -36,9 +33,13 @@ import org.slf4j.LoggerFactory;
  * gradient summed over the worker's examples (the updater divides it by the minibatch size after), and, for batch
  * normalisation's running mean and variance, the update itself. A worker replaces it with the workers' sum times its
  * own share of the step's examples, so that the updater's division yields the mean over every example of the step;
- * the running statistics, which the updater applies undivided, take the workers' mean update. Each step moves
- * {@code 2 x workers x params} floats through task 0, and synchronized batch norm {@code 8 x workers x channels} more
- * per layer.
+ * the running statistics, which the updater applies undivided, take the workers' mean update. Each step every worker
+ * sends and receives {@code 2 (workers - 1) / workers x params} floats around the ring (the star: {@code workers - 1}
+ * times the parameters through task 0), and synchronized batch norm a few more rounds of {@code 2 x channels} floats per
+ * layer.
+ *
+ * <p>The gradient is summed once DL4J's backward pass is complete: its graph offers no hook per layer, so the rounds
+ * cannot overlap the backward pass; the ring overlaps each step's sending with its receiving.
  *
  * <p>Workers whose dealt partitions differ in size: a worker out of minibatches keeps answering rounds with nothing
  * until no worker has any left (its own student then falls behind and is discarded); the driver adopts the student of
@@ -62,7 +63,7 @@ public final class AllReduceTrainer extends BarrierTrainer {
 
     @Override
     Worker worker(Broadcast<Snapshot> start) {
-        return new Stepping(start, settings.batchSizePerWorker(), settings.prefetchBatches(), syncBatchNorm);
+        return new Stepping(start, settings, syncBatchNorm);
     }
 
     /** Step in lockstep with the other workers, one all-reduced gradient per step. */
@@ -71,8 +72,8 @@ public final class AllReduceTrainer extends BarrierTrainer {
 
         private final boolean syncBatchNorm;
 
-        Stepping(Broadcast<Snapshot> start, int batchSize, int prefetch, boolean syncBatchNorm) {
-            super(start, batchSize, prefetch);
+        Stepping(Broadcast<Snapshot> start, Settings settings, boolean syncBatchNorm) {
+            super(start, settings);
             this.syncBatchNorm = syncBatchNorm;
         }
 
@@ -82,9 +83,9 @@ public final class AllReduceTrainer extends BarrierTrainer {
         }
 
         @Override
-        Outcome train(ComputationGraph net, MultiDataSetIterator batches, TaskStar star) throws IOException {
-            SyncBatchNorm.attach(net, new StatisticsSum(star));
-            GradientSum sum = new GradientSum(star, net);
+        Outcome train(ComputationGraph net, MultiDataSetIterator batches, WorkerGroup group) throws IOException {
+            SyncBatchNorm.attach(net, new StatisticsSum(group));
+            GradientSum sum = new GradientSum(group, net);
             net.setListeners(sum);
             double scoreSum = 0;
             long fitted = 0;
@@ -101,7 +102,7 @@ public final class AllReduceTrainer extends BarrierTrainer {
                 } else {
                     // out of minibatches: answer the others' rounds until they are out too
                     current = false;
-                    anyMore = Rounds.anyMore(star.exchange(Rounds.idle(), Rounds::sum));
+                    anyMore = group.sum(0, false, new float[0]).anyMore();
                 }
             }
             return new Outcome(scoreSum, fitted, current);
@@ -110,14 +111,14 @@ public final class AllReduceTrainer extends BarrierTrainer {
 
     /** The listener that replaces a worker's gradient with the step's all-reduced one before the updater runs. */
     static final class GradientSum extends BaseTrainingListener {
-        private final TaskStar star;
+        private final WorkerGroup group;
         private final INDArray gradient;
         private final List<int[]> undivided;
         boolean moreAfterThis;
         boolean anyMore;
 
-        GradientSum(TaskStar star, ComputationGraph net) {
-            this.star = star;
+        GradientSum(WorkerGroup group, ComputationGraph net) {
+            this.group = group;
             this.gradient = net.getFlattenedGradients();
             this.undivided = undividedRanges(net);
         }
@@ -126,9 +127,9 @@ public final class AllReduceTrainer extends BarrierTrainer {
         public void onGradientCalculation(Model model) {
             int examples = (int) ((ComputationGraph) model).batchSize();
             try {
-                ByteBuffer reply = star.exchange(Rounds.encode(examples, moreAfterThis, gradient.toFloatVector()), Rounds::sum);
-                anyMore = Rounds.anyMore(reply);
-                Rounds.adopt(reply, examples, gradient, undivided);
+                WorkerGroup.RoundSum step = group.sum(examples, moreAfterThis, gradient.toFloatVector());
+                anyMore = step.anyMore();
+                adopt(step, examples, gradient, undivided);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -155,16 +156,15 @@ public final class AllReduceTrainer extends BarrierTrainer {
     }
 
     /**
-     * The batch-norm rounds of a step: sums of per-channel statistics in the layout of {@link Rounds}, always saying
-     * "more to come" so that a worker out of minibatches, answering every round with {@link Rounds#idle()}, stays in
-     * until the step's gradient round.
+     * The batch-norm rounds of a step: sums of per-channel statistics, always saying "more to come" so that a worker
+     * out of minibatches, answering every round with nothing, stays in until the step's gradient round.
      */
-    record StatisticsSum(TaskStar star) implements SyncBatchNorm.Group {
+    record StatisticsSum(WorkerGroup group) implements SyncBatchNorm.Group {
         @Override
         public SyncBatchNorm.Totals sum(long count, float[] values) {
             try {
-                ByteBuffer reply = star.exchange(Rounds.encode(Math.toIntExact(count), true, values), Rounds::sum);
-                return new SyncBatchNorm.Totals(Rounds.examples(reply), Rounds.values(reply));
+                WorkerGroup.RoundSum round = group.sum(Math.toIntExact(count), true, values);
+                return new SyncBatchNorm.Totals(round.examples(), round.values());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -172,110 +172,27 @@ public final class AllReduceTrainer extends BarrierTrainer {
     }
 
     /**
-     * A step's messages: the worker's example count, how many workers it speaks for (1, or 0 when it had no
-     * minibatch), whether it has another minibatch, then its values (gradient or statistics) as little-endian floats
-     * (none when it had no minibatch). Task 0's reply has the same layout: the step's total examples, how many workers
-     * took part, whether any has more, the summed values.
+     * Sets {@code gradient} to the step's sum times {@code examples / total}: what the updater, dividing by this
+     * worker's {@code examples}, turns into the mean over the step's examples. In the {@code undivided} ranges (updates
+     * the updater applies undivided: batch norm's running statistics) it sets the workers' mean update instead, the
+     * same on every worker whatever its share of the step.
      */
-    static final class Rounds {
-        private static final int HEADER = 2 * Integer.BYTES + 1;
-
-        private Rounds() {
+    static void adopt(WorkerGroup.RoundSum step, int examples, INDArray gradient, List<int[]> undivided) {
+        float[] values = step.values();
+        if (values.length != gradient.length()) {
+            throw new IllegalStateException("the summed gradient has " + values.length + " floats, this worker's student "
+                    + gradient.length() + ": the workers' students differ");
         }
-
-        static ByteBuffer encode(int examples, boolean more, float[] values) {
-            return encode(examples, examples > 0 ? 1 : 0, more, values);
+        double share = (double) examples / step.examples();
+        float[] adopted = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            adopted[i] = (float) (values[i] * share);
         }
-
-        private static ByteBuffer encode(int examples, int workers, boolean more, float[] values) {
-            ByteBuffer buffer = ByteBuffer.allocate(HEADER + Float.BYTES * values.length).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.putInt(examples).putInt(workers).put((byte) (more ? 1 : 0));
-            buffer.asFloatBuffer().put(values);
-            return buffer.rewind();
-        }
-
-        /** The message of a worker out of minibatches. */
-        static ByteBuffer idle() {
-            return encode(0, false, new float[0]);
-        }
-
-        /** Task 0's combination: the values summed in partition order, the examples and workers counted. */
-        static ByteBuffer sum(List<ByteBuffer> messages) {
-            float[] total = null;
-            int examples = 0;
-            int workers = 0;
-            boolean anyMore = false;
-            for (ByteBuffer message : messages) {
-                ByteBuffer buffer = message.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                int n = buffer.getInt();
-                int w = buffer.getInt();
-                anyMore |= buffer.get() != 0;
-                if (n == 0) {
-                    continue;
-                }
-                FloatBuffer floats = buffer.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-                if (total == null) {
-                    total = new float[floats.remaining()];
-                } else if (floats.remaining() != total.length) {
-                    throw new IllegalStateException("a worker sent " + floats.remaining() + " values, another " + total.length
-                            + ": the workers' students differ");
-                }
-                for (int i = 0; i < total.length; i++) {
-                    total[i] += floats.get(i);
-                }
-                examples += n;
-                workers += w;
+        for (int[] range : undivided) {
+            for (int i = range[0]; i < range[0] + range[1]; i++) {
+                adopted[i] = values[i] / step.workers();
             }
-            return encode(examples, workers, anyMore, total == null ? new float[0] : total);
         }
-
-        static boolean anyMore(ByteBuffer reply) {
-            return reply.get(2 * Integer.BYTES) != 0;
-        }
-
-        /** The reply's total count. */
-        static int examples(ByteBuffer reply) {
-            return reply.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-        }
-
-        /** How many workers the reply's sums came from. */
-        static int workers(ByteBuffer reply) {
-            return reply.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(Integer.BYTES);
-        }
-
-        /** The reply's summed values. */
-        static float[] values(ByteBuffer reply) {
-            FloatBuffer floats = reply.duplicate().position(HEADER).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            float[] values = new float[floats.remaining()];
-            floats.get(values);
-            return values;
-        }
-
-        /**
-         * Sets {@code gradient} to the reply's sum times {@code examples / total}: what the updater, dividing by this
-         * worker's {@code examples}, turns into the mean over the step's examples. In the {@code undivided} ranges
-         * (updates the updater applies undivided: batch norm's running statistics) it sets the workers' mean update
-         * instead, the same on every worker whatever its share of the step.
-         */
-        static void adopt(ByteBuffer reply, int examples, INDArray gradient, List<int[]> undivided) {
-            int total = examples(reply);
-            float[] values = values(reply);
-            if (values.length != gradient.length()) {
-                throw new IllegalStateException("the summed gradient has " + values.length + " floats, this worker's student "
-                        + gradient.length() + ": the workers' students differ");
-            }
-            int workers = workers(reply);
-            double share = (double) examples / total;
-            float[] adopted = new float[values.length];
-            for (int i = 0; i < values.length; i++) {
-                adopted[i] = (float) (values[i] * share);
-            }
-            for (int[] range : undivided) {
-                for (int i = range[0]; i < range[0] + range[1]; i++) {
-                    adopted[i] = values[i] / workers;
-                }
-            }
-            gradient.assign(Nd4j.createFromArray(adopted).reshape(gradient.shape()));
-        }
+        gradient.assign(Nd4j.createFromArray(adopted).reshape(gradient.shape()));
     }
 }

@@ -14,6 +14,7 @@ import org.deeplearning4j.datasets.iterator.IteratorMultiDataSetIterator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.kdspark.jobs.config.AllReduceTopology;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
@@ -25,7 +26,8 @@ import scala.reflect.ClassTag;
 import scala.runtime.AbstractFunction1;
 
 /**
- * A trainer whose epoch is one Spark barrier stage of {@code workers} tasks connected by a {@link TaskStar}. Each task
+ * A trainer whose epoch is one Spark barrier stage of {@code workers} tasks connected as a {@link WorkerGroup} (a ring or
+ * a star, {@code distill.allreduce}). Each task
  * rebuilds the student from a broadcast of the driver's parameters and updater state and trains on its dealt
  * minibatches in order (a prefetch thread builds them); how the tasks keep their students together is the subclass's
  * {@link Worker}. The driver adopts the final state one task returns.
@@ -183,18 +185,20 @@ abstract class BarrierTrainer implements EpochTrainer {
     record Outcome(double scoreSum, long fitted, boolean holdsFinalState) {
     }
 
-    /** One task's epoch: the student, the minibatch iterator and the star around the subclass's {@link #train}. */
+    /** One task's epoch: the student, the minibatch iterator and the worker group around the subclass's {@link #train}. */
     abstract static class Worker extends AbstractFunction1<scala.collection.Iterator<MultiDataSet>, scala.collection.Iterator<WorkerResult>>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Broadcast<Snapshot> start;
         private final int batchSize;
         private final int prefetch;
+        private final AllReduceTopology topology;
 
-        Worker(Broadcast<Snapshot> start, int batchSize, int prefetch) {
+        Worker(Broadcast<Snapshot> start, Settings settings) {
             this.start = start;
-            this.batchSize = batchSize;
-            this.prefetch = prefetch;
+            this.batchSize = settings.batchSizePerWorker();
+            this.prefetch = settings.prefetchBatches();
+            this.topology = settings.allreduce();
         }
 
         /** The configuration this worker builds its student from: the driver's, unless the subclass adapts it. */
@@ -202,8 +206,8 @@ abstract class BarrierTrainer implements EpochTrainer {
             return conf;
         }
 
-        /** Trains {@code net} on {@code batches}, keeping it together with the other tasks' over {@code star}. */
-        abstract Outcome train(ComputationGraph net, MultiDataSetIterator batches, TaskStar star) throws IOException;
+        /** Trains {@code net} on {@code batches}, keeping it together with the other tasks' over {@code group}. */
+        abstract Outcome train(ComputationGraph net, MultiDataSetIterator batches, WorkerGroup group) throws IOException;
 
         @Override
         public scala.collection.Iterator<WorkerResult> apply(scala.collection.Iterator<MultiDataSet> partition) {
@@ -223,8 +227,8 @@ abstract class BarrierTrainer implements EpochTrainer {
                 batches = new AsyncMultiDataSetIterator(batches, prefetch, false);
             }
             Outcome outcome;
-            try (TaskStar star = TaskStar.join(context)) {
-                outcome = train(net, batches, star);
+            try (WorkerGroup group = WorkerGroup.join(context, topology)) {
+                outcome = train(net, batches, group);
             } catch (IOException e) {
                 throw new UncheckedIOException("task " + context.partitionId() + " of the " + getClass().getEnclosingClass().getSimpleName()
                         + " lost its connection to the other workers: " + e.getMessage(), e);

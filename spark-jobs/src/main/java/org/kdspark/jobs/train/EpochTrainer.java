@@ -3,6 +3,7 @@ package org.kdspark.jobs.train;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.AllReduceTopology;
 import org.kdspark.jobs.config.TrainerKind;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -13,7 +14,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 public interface EpochTrainer {
 
     /** Trainer settings; see the distill section of the config. */
-    record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed, boolean syncBatchNorm) {
+    record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed, boolean syncBatchNorm,
+            AllReduceTopology allreduce) {
     }
 
     /**

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.kdspark.jobs.TestSpark;
+import org.kdspark.jobs.config.AllReduceTopology;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.zoo.ModelZoo;
 import org.kdspark.kd.zoo.OutputHead;
@@ -37,7 +37,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * The all-reduce trainer is synchronous SGD: two Spark workers stepping on minibatches of 8 end with the parameters
  * and Adam state of one plain loop fitting, step by step, the two workers' minibatches merged into one of 16; with
- * batch normalisation too, whose statistics the workers then share.
+ * batch normalisation too, whose statistics the workers then share; summed around a ring or through a star.
  */
 class AllReduceTrainerTest {
 
@@ -72,9 +72,10 @@ class AllReduceTrainerTest {
         return new org.nd4j.linalg.dataset.MultiDataSet(x, y);
     }
 
-    @ParameterizedTest(name = "worker 0 with {0} minibatches, worker 1 with {1}, batch norm {2}")
-    @CsvSource({"3, 3, false", "3, 2, false", "2, 4, false", "3, 3, true", "3, 2, true", "2, 4, true"})
-    void twoWorkersStepLikeOnePlainLoopOnTheirMergedMinibatches(int first, int second, boolean batchNorm) {
+    @ParameterizedTest(name = "worker 0 with {0} minibatches, worker 1 with {1}, batch norm {2}, {3}")
+    @CsvSource({"3, 3, false, RING", "3, 2, false, RING", "2, 4, false, RING", "3, 3, true, RING", "3, 2, true, RING", "2, 4, true, RING",
+            "3, 2, false, STAR", "2, 4, true, STAR"})
+    void twoWorkersStepLikeOnePlainLoopOnTheirMergedMinibatches(int first, int second, boolean batchNorm, AllReduceTopology topology) {
         Random random = new Random(5);
         List<List<MultiDataSet>> dealt = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < first; i++) {
@@ -85,7 +86,7 @@ class AllReduceTrainerTest {
             dealt.get(1).add(batch(random, i == second - 1 ? 5 : 8));
         }
 
-        assertStepsLikeOnePlainLoop(() -> mlp(batchNorm), dealt);
+        assertStepsLikeOnePlainLoop(() -> mlp(batchNorm), dealt, topology);
     }
 
     @Test
@@ -109,12 +110,12 @@ class AllReduceTrainerTest {
         float[] start = student.get().params().toFloatVector();
         // Adam turns float noise in near-zero gradients into steps of up to the learning rate, so single parameters
         // may differ; the distance between the two students, against how far training moved them, may not
-        ComputationGraph[] synced = trainBothWays(student, dealt, true);
+        ComputationGraph[] synced = trainBothWays(student, dealt, true, AllReduceTopology.RING);
         assertEquals(synced[0].getIterationCount(), synced[1].getIterationCount());
         double apart = apartOverMoved(start, synced[0], synced[1]);
         assertTrue(apart < 1e-2, "synchronized batch norm: the students are " + apart + " of their movement apart");
         // the control: with each worker normalising its own minibatch the same comparison fails
-        ComputationGraph[] ghost = trainBothWays(student, dealt, false);
+        ComputationGraph[] ghost = trainBothWays(student, dealt, false, AllReduceTopology.RING);
         double ghostApart = apartOverMoved(start, ghost[0], ghost[1]);
         assertTrue(ghostApart > 3e-2, "ghost batch norm: the students are only " + ghostApart + " of their movement apart");
     }
@@ -136,8 +137,9 @@ class AllReduceTrainerTest {
      * Two epochs of the all-reduce trainer on the {@code dealt} minibatches against a plain loop fitting, step by
      * step, the workers' minibatches merged: the same parameters, Adam moments and step count.
      */
-    private static void assertStepsLikeOnePlainLoop(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt) {
-        ComputationGraph[] ends = trainBothWays(student, dealt, true);
+    private static void assertStepsLikeOnePlainLoop(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt,
+            AllReduceTopology topology) {
+        ComputationGraph[] ends = trainBothWays(student, dealt, true, topology);
         ComputationGraph plain = ends[0];
         ComputationGraph trained = ends[1];
         assertEquals(plain.getIterationCount(), trained.getIterationCount(), "one optimizer step per merged minibatch");
@@ -147,11 +149,12 @@ class AllReduceTrainerTest {
     }
 
     /** The plain loop's student and the all-reduce trainer's after two epochs on {@code dealt}. */
-    private static ComputationGraph[] trainBothWays(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt, boolean syncBatchNorm) {
+    private static ComputationGraph[] trainBothWays(Supplier<ComputationGraph> student, List<List<MultiDataSet>> dealt, boolean syncBatchNorm,
+            AllReduceTopology topology) {
         ComputationGraph plain = student.get();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         JavaRDD<MultiDataSet> rdd = jsc.parallelize(List.of(0, 1), 2).mapPartitionsWithIndex((index, ignored) -> dealt.get(index).iterator(), true);
-        AllReduceTrainer trainer = new AllReduceTrainer(jsc, student.get(), new EpochTrainer.Settings(2, 8, 1, 2, 1L, syncBatchNorm));
+        AllReduceTrainer trainer = new AllReduceTrainer(jsc, student.get(), new EpochTrainer.Settings(2, 8, 1, 2, 1L, syncBatchNorm, topology));
         int steps = Math.max(dealt.get(0).size(), dealt.get(1).size());
         // two epochs: the second starts from the driver's student, Adam's moments and its step count
         for (int epoch = 1; epoch <= 2; epoch++) {
@@ -241,21 +244,16 @@ class AllReduceTrainerTest {
     }
 
     @Test
-    void aStepSumsTheGradientsOfTheWorkersThatHadAMinibatchAndEachScalesByItsShare() {
-        ByteBuffer a = AllReduceTrainer.Rounds.encode(8, true, new float[] {1, 2, 10});
-        ByteBuffer b = AllReduceTrainer.Rounds.encode(4, false, new float[] {3, 6, 20});
-        ByteBuffer reply = AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.idle(), b));
-        assertTrue(AllReduceTrainer.Rounds.anyMore(reply), "worker 0 has more");
+    void eachWorkerScalesTheSumByItsShareAndTakesTheMeanOfRunningStatistics() {
+        // two workers contributed 8 and 4 examples
+        WorkerGroup.RoundSum step = new WorkerGroup.RoundSum(12, 2, true, new float[] {4, 8, 30});
         INDArray gradient = Nd4j.createFromArray(0f, 0f, 0f);
-        AllReduceTrainer.Rounds.adopt(reply, 8, gradient, List.of(new int[] {2, 1}));
+        AllReduceTrainer.adopt(step, 8, gradient, List.of(new int[] {2, 1}));
         // sum {4, 8} over 12 examples, the updater will divide by this worker's 8; the third value is an update the
         // updater applies undivided (a running statistic): the two workers' mean
         assertArrayEquals(new float[] {4f * 8 / 12, 8f * 8 / 12, 15f}, gradient.toFloatVector(), 1e-6f);
-
-        assertFalse(AllReduceTrainer.Rounds.anyMore(AllReduceTrainer.Rounds.sum(List.of(AllReduceTrainer.Rounds.idle(), AllReduceTrainer.Rounds.idle()))),
-                "the epoch ends when nobody has minibatches");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> AllReduceTrainer.Rounds.sum(List.of(a, AllReduceTrainer.Rounds.encode(8, false, new float[] {1, 2}))));
+                () -> AllReduceTrainer.adopt(new WorkerGroup.RoundSum(8, 1, false, new float[] {1, 2}), 8, gradient, List.of()));
         assertTrue(e.getMessage().contains("students differ"), e.getMessage());
     }
 }
