@@ -19,7 +19,6 @@ import org.kdspark.jobs.train.EpochTrainer;
 import org.kdspark.jobs.train.MinibatchBuilder;
 import org.kdspark.jobs.train.TrainingData;
 import org.kdspark.jobs.trainteacher.TeacherJob;
-import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.train.LearningRateSchedule;
@@ -167,12 +166,12 @@ public final class DistillBench {
      * ({@code distill.precise_bn_examples}); the accuracy with DL4J's moving averages goes to {@code run}.
      */
     private static double finalAccuracy(ComputationGraph net, TrainingData data, JavaRDD<MultiDataSet> bnBatches, KdConfig.Distill d, Run run) {
-        run.movingAverageAccuracies.add(Evaluation.evaluate(net, data.test().images(), null).accuracy());
+        run.movingAverageAccuracies.add(data.scoreTest(net).accuracy());
         if (d.preciseBnExamples() > 0 && PreciseBatchNorm.applies(net)) {
             int count = (d.preciseBnExamples() + d.batchSizePerWorker() - 1) / d.batchSizePerWorker();
             PreciseBatchNorm.recompute(net, bnBatches.take(count).stream().map(b -> b.getFeatures(0)).toList());
         }
-        return Evaluation.evaluate(net, data.test().images(), null).accuracy();
+        return data.scoreTest(net).accuracy();
     }
 
     /** One configuration's runs over the seeds: its labels, then per seed the seconds and the test accuracy. */

@@ -16,10 +16,9 @@ import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
-import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.train.SparkScoring;
 import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.error.UserInputException;
-import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.progress.Progress;
 
@@ -121,10 +120,11 @@ public final class MethodsBench {
     /** Test accuracy of the run's soft labels: the store's logits, an ensemble's combined ones. */
     public static double softLabelAccuracy(SparkSession spark, RunLayout layout) {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
-        Dataset<org.apache.spark.sql.Row> images = ImageTable.read(spark, layout.images());
-        TableImages.Collected test = TableImages.collect(ImageTable.open(spark, layout.images()), ImageTable.TEST);
-        float[] logits = SoftLabelStore.testLogits(store.labelsFor(spark, images), store.signals().get(SoftLabelStore.LOGITS), test.ids());
-        return Metrics.accuracy(logits, test.images().labels());
+        ImageTable.Opened table = ImageTable.open(spark, layout.images());
+        SoftLabelStore.Signal logits = store.signals().get(SoftLabelStore.LOGITS);
+        Dataset<org.apache.spark.sql.Row> test = SparkScoring.rows(
+                table.rows().filter(org.apache.spark.sql.functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)), store.labelsFor(spark, table.rows()), logits);
+        return SparkScoring.score(test, table.spec(), store.numClasses(), List.of(), logits).storedLogits().accuracy();
     }
 
     /** The result as Markdown: the table, the settings, and what did and did not help. */

@@ -21,7 +21,7 @@ import org.kdspark.jobs.train.EpochTrainer;
 import org.kdspark.jobs.train.MinibatchBuilder;
 import org.kdspark.jobs.train.TrainingData;
 import org.kdspark.kd.codec.ColumnEncoding;
-import org.kdspark.kd.eval.Evaluation;
+import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.method.Methods;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.model.ModelFiles;
@@ -47,7 +47,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 public final class DistillJob {
 
     /** What a distill run produced. */
-    public record Result(String name, String method, Evaluation.Scores scores, long params, double seconds,
+    public record Result(String name, String method, ScoreSums scores, long params, double seconds,
             double trainSeconds, long trainExamples, List<EpochResult> history, String model) {
     }
 
@@ -113,7 +113,7 @@ public final class DistillJob {
                     List.of(new CheckpointWriter(checkpoints, d.seed(), configHash, trainingConfig), new ProgressLines(progress, d.epochs())),
                     from);
             ComputationGraph kept = trained.trained();
-            Evaluation.Scores scores = Evaluation.evaluate(kept, data.test().images(), data.teacherTestLogits());
+            ScoreSums scores = data.scoreTest(kept);
             Provenance provenance = Provenance.of("student", 1, "distill")
                     .withEnvironment("spark", spark.version())
                     .withConfig(ConfigLoader.toMap(config))
@@ -121,8 +121,8 @@ public final class DistillJob {
                     .withInput("teacher_sha256", data.store().teacherSha256())
                     .withInput("images", layout.images())
                     .withCount("train_examples", trainExamples)
-                    .withCount("validation_examples", data.validation() == null ? 0 : data.validation().count())
-                    .withCount("test_examples", data.test().images().count())
+                    .withCount("validation_examples", data.validationExamples())
+                    .withCount("test_examples", data.testExamples())
                     .withDetail("name", name)
                     .withDetail("input_spec", data.spec().toString())
                     .withDetail("method", method)
@@ -138,7 +138,7 @@ public final class DistillJob {
             files.writeBytes(layout.studentModel(name), ModelFiles.toZip(kept, provenance, false));
             files.writeString(layout.studentDir(name) + "/provenance.json", provenance.toJson());
             files.writeString(layout.studentDir(name) + "/history.json", toJson(trained.history()));
-            OnnxModelExport.nextToStudent(files, layout.studentModel(name), kept, provenance, data.test().images());
+            OnnxModelExport.nextToStudent(files, layout.studentModel(name), kept, provenance, data.testSample());
             return new Result(name, method, scores, kept.numParams(), (System.nanoTime() - start) / 1e9, trained.trainSeconds(),
                     trainExamples, trained.history(), layout.studentModel(name));
         }
@@ -156,12 +156,13 @@ public final class DistillJob {
         return new StudentTrainer.Evaluator() {
             @Override
             public double testAccuracy(ComputationGraph network) {
-                return Evaluation.evaluate(network, data.test().images(), data.teacherTestLogits()).accuracy();
+                return data.scoreTest(network).accuracy();
             }
 
             @Override
             public Double validationAccuracy(ComputationGraph network) {
-                return data.validation() == null ? null : Evaluation.evaluate(network, data.validation(), null).accuracy();
+                ScoreSums validation = data.scoreValidation(network);
+                return validation == null ? null : validation.accuracy();
             }
         };
     }

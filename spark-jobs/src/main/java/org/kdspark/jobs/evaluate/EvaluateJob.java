@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.config.ConfigLoader;
 import org.kdspark.jobs.config.KdConfig;
@@ -18,8 +19,9 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
-import org.kdspark.jobs.store.TableImages;
-import org.kdspark.kd.eval.Evaluation;
+import org.kdspark.jobs.train.SparkScoring;
+import org.kdspark.kd.error.JobFailedException;
+import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.model.TeacherModels;
@@ -46,8 +48,8 @@ public final class EvaluateJob {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         int numClasses = store.numClasses();
         Dataset<Row> table = ImageTable.read(spark, layout.images());
-        TableImages.Collected test = TableImages.collect(table, ImageTable.inputSpec(images, table), ImageTable.TEST);
-        float[] teacherLogits = SoftLabelStore.testLogits(store.labelsFor(spark, table), store.signals().get(SoftLabelStore.LOGITS), test.ids());
+        SoftLabelStore.Signal logits = store.signals().get(SoftLabelStore.LOGITS);
+        Dataset<Row> test = SparkScoring.rows(table.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)), store.labelsFor(spark, table), logits);
 
         // the teacher that labelled: an external ONNX file (soft_labels.teacher_onnx), one trained elsewhere
         // (soft_labels.teacher_model), or the run's own; scored on the test images
@@ -66,26 +68,44 @@ public final class EvaluateJob {
         List<?> members = store.provenance().details().get("teachers") instanceof List<?> l ? l : List.of();
         String teacherSource = !members.isEmpty() ? "ensemble of " + members.size() + " teachers, " + store.provenance().details().get("ensemble")
                 : config.softLabels().teacherOnnx() != null ? "ONNX file " + files.qualify(config.softLabels().teacherOnnx()) : null;
-        Evaluation.Scores teacherScores = teacherSource == null ? Evaluation.evaluate(teacher, test.images(), null)
-                : Evaluation.score(teacherLogits, test.images().labels(), null);
         long teacherParams = members.isEmpty() ? (teacher == null ? -1 : teacher.numParams()) : ensembleParams(files, members, teacher);
 
-        Map<String, Report.Student> students = new LinkedHashMap<>();
-        Map<String, Evaluation.Scores> studentScores = new LinkedHashMap<>();
-        for (String name : studentNames(files, layout)) {
+        // every model in one pass over the test rows, on the executors: the teacher (when it is a DL4J model) first
+        List<String> names = studentNames(files, layout);
+        List<ComputationGraph> models = new ArrayList<>();
+        List<Provenance> provenances = new ArrayList<>();
+        if (teacherSource == null) {
+            models.add(teacher);
+        }
+        for (String name : names) {
             byte[] zip = files.readBytes(layout.studentModel(name));
-            Provenance p = ModelFiles.provenanceFromZip(zip);
-            ComputationGraph student = ModelFiles.graphFromZip(zip, false);
-            Evaluation.Scores s = Evaluation.evaluate(student, test.images(), teacherLogits);
-            Metrics.TeacherAgreement agreement = Metrics.teacherAgreement(s.logits(), teacherLogits, s.labels());
+            provenances.add(ModelFiles.provenanceFromZip(zip));
+            models.add(ModelFiles.graphFromZip(zip, false));
+        }
+        SparkScoring.Scored scored = SparkScoring.score(test, ImageTable.inputSpec(images, table), numClasses, models, logits);
+        long expected = images.counts().getOrDefault("test", scored.examples());
+        if (scored.examples() != expected || expected == 0) {
+            throw new JobFailedException(expected == 0 ? "the image table has no test images to evaluate on"
+                    : "the soft-label store has logits for " + scored.examples() + " of " + expected
+                            + " test images: re-run 'kd soft-labels' for this image table");
+        }
+        ScoreSums teacherScores = teacherSource == null ? scored.models().get(0) : scored.storedLogits();
+        int first = teacherSource == null ? 1 : 0;
+        Map<String, Report.Student> students = new LinkedHashMap<>();
+        Map<String, ScoreSums> studentScores = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            ScoreSums s = scored.models().get(first + i);
+            Metrics.TeacherAgreement agreement = s.agreementSplit();
+            Provenance p = provenances.get(i);
             Map<String, Object> d = p == null ? Map.of() : p.details();
-            students.put(name, new Report.Student(name, String.valueOf(d.getOrDefault("method", "?")), s.accuracy(), student.numParams(),
-                    num(d.get("seconds")), num(d.get("train_seconds")), num(d.get("examples_per_s")), s.nll(), s.ece(),
-                    s.teacherAgreement(), s.klFromTeacher(), agreement.whenTeacherRight(), agreement.whenTeacherWrong()));
+            students.put(name, new Report.Student(name, String.valueOf(d.getOrDefault("method", "?")), s.accuracy(),
+                    models.get(first + i).numParams(), num(d.get("seconds")), num(d.get("train_seconds")), num(d.get("examples_per_s")),
+                    s.nll(), s.ece(), s.teacherAgreement(), s.klFromTeacher(), agreement.whenTeacherRight(), agreement.whenTeacherWrong()));
             studentScores.put(name, s);
         }
         List<String> classes = classNames(images, numClasses);
-        PlotsWritten plots = writePlots(files, layout, plotInput(files, layout, teacherScores, teacherLogits, studentScores, classes));
+        PlotsWritten plots = writePlots(files, layout, plotInput(files, layout, teacherScores, studentScores, classes));
         Map<String, Object> distill = new LinkedHashMap<>();
         Map<String, Object> configMap = ConfigLoader.toMap(config);
         distill.putAll((Map<String, Object>) configMap.get("distill"));
@@ -129,27 +149,24 @@ public final class EvaluateJob {
      * and each student, the confusion matrix of the distilled student ({@code kd}, else the first student that is
      * not the baseline, else the baseline), and agreement with the teacher.
      */
-    static ReportPlots.Input plotInput(HadoopFiles files, RunLayout layout, Evaluation.Scores teacher, float[] teacherLogits,
-            Map<String, Evaluation.Scores> students, List<String> classes) {
+    static ReportPlots.Input plotInput(HadoopFiles files, RunLayout layout, ScoreSums teacher, Map<String, ScoreSums> students,
+            List<String> classes) {
         Map<String, TrainingHistory> histories = new LinkedHashMap<>();
         List<ReportPlots.Calibration> calibration = new ArrayList<>();
         List<ReportPlots.StudentAgreement> agreement = new ArrayList<>();
-        calibration.add(new ReportPlots.Calibration("teacher", Metrics.reliability(teacher.logits(), teacher.labels(), Evaluation.ECE_BINS),
-                teacher.ece()));
-        for (Map.Entry<String, Evaluation.Scores> e : students.entrySet()) {
+        calibration.add(new ReportPlots.Calibration("teacher", teacher.reliability(), teacher.ece()));
+        for (Map.Entry<String, ScoreSums> e : students.entrySet()) {
             String history = layout.studentDir(e.getKey()) + "/history.json";
             if (files.exists(history)) {
                 histories.put(e.getKey(), TrainingHistory.parse(files.readString(history), history));
             }
-            Evaluation.Scores s = e.getValue();
-            calibration.add(new ReportPlots.Calibration(e.getKey(), Metrics.reliability(s.logits(), s.labels(), Evaluation.ECE_BINS), s.ece()));
-            agreement.add(new ReportPlots.StudentAgreement(e.getKey(), s.accuracy(),
-                    Metrics.teacherAgreement(s.logits(), teacherLogits, s.labels())));
+            ScoreSums s = e.getValue();
+            calibration.add(new ReportPlots.Calibration(e.getKey(), s.reliability(), s.ece()));
+            agreement.add(new ReportPlots.StudentAgreement(e.getKey(), s.accuracy(), s.agreementSplit()));
         }
         String confusionOf = students.containsKey("kd") ? "kd"
                 : students.keySet().stream().filter(n -> !n.equals("baseline")).findFirst().orElse(students.isEmpty() ? null : "baseline");
-        long[][] confusion = confusionOf == null ? null
-                : Metrics.confusion(students.get(confusionOf).logits(), students.get(confusionOf).labels());
+        long[][] confusion = confusionOf == null ? null : students.get(confusionOf).confusion();
         return new ReportPlots.Input(histories, calibration, confusionOf, confusion, classes, teacher.accuracy(), agreement);
     }
 

@@ -1,6 +1,7 @@
 package org.kdspark.jobs.retrain;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,12 +19,12 @@ import org.kdspark.jobs.softlabels.SoftLabelJob;
 import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
-import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.store.SoftLabelStore;
+import org.kdspark.jobs.train.SparkScoring;
 import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.data.InputSpec;
-import org.kdspark.kd.data.LabeledImages;
 import org.kdspark.kd.error.JobFailedException;
-import org.kdspark.kd.eval.Evaluation;
+import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.model.ModelFiles;
 import org.kdspark.kd.progress.Progress;
 import org.kdspark.kd.provenance.Provenance;
@@ -79,16 +80,21 @@ public final class RetrainJob {
         SoftLabelJob.Result labels = SoftLabelJob.run(spark, config, layout);
 
         step(4, "held-out set");
-        LabeledImages holdout = holdout(spark, files, registry, layout);
+        Holdout holdout = holdout(spark, files, registry, layout);
         Progress.plain("  %d images, frozen at %s", holdout.count(), registry.holdout());
 
         step(5, "candidate student (" + config.distill().method() + ")");
         DistillJob.Result candidate = DistillJob.run(spark, config, layout, CANDIDATE);
-        Evaluation.Scores candidateScores = Evaluation.evaluate(ModelFiles.graphFromZip(files.readBytes(candidate.model()), false), holdout, null);
 
         step(6, "decide");
         var current = registry.current();
-        Evaluation.Scores currentScores = current.map(c -> Evaluation.evaluate(graph(files, registry.model(c.version())), holdout, null)).orElse(null);
+        // candidate and production student in one pass over the held-out rows, on the executors
+        List<ComputationGraph> compared = new ArrayList<>(List.of(graph(files, candidate.model())));
+        current.ifPresent(c -> compared.add(graph(files, registry.model(c.version()))));
+        int numClasses = SoftLabelStore.open(spark, layout.softLabels()).numClasses();
+        List<ScoreSums> scored = SparkScoring.score(holdout.rows(), holdout.spec(), numClasses, compared, null).models();
+        ScoreSums candidateScores = scored.get(0);
+        ScoreSums currentScores = current.isPresent() ? scored.get(1) : null;
         double gain = currentScores == null ? Double.NaN : candidateScores.accuracy() - currentScores.accuracy();
         boolean promote = currentScores == null || gain > config.retrain().minImprovement();
         String reason = currentScores == null ? "no production student yet"
@@ -107,7 +113,11 @@ public final class RetrainJob {
     }
 
     /** The registry's frozen held-out images; at the first retrain, the image table's test split is frozen there. */
-    private static LabeledImages holdout(SparkSession spark, HadoopFiles files, ModelRegistry registry, RunLayout layout) {
+    /** The frozen held-out rows, as the run's image table declares their pixels, and how many there are. */
+    private record Holdout(Dataset<Row> rows, InputSpec spec, long count) {
+    }
+
+    private static Holdout holdout(SparkSession spark, HadoopFiles files, ModelRegistry registry, RunLayout layout) {
         if (!files.exists(registry.holdout() + "/" + ParquetArtifacts.SIDECAR)) {
             Provenance images = ParquetArtifacts.provenance(spark, layout.images(), ImageTable.KIND, ImageTable.SCHEMA_VERSION);
             Dataset<Row> test = ImageTable.read(spark, layout.images()).filter(org.apache.spark.sql.functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST));
@@ -121,7 +131,8 @@ public final class RetrainJob {
         // the held-out pixels as the students being compared take them: the run's image table declares that
         Dataset<Row> frozen = ImageTable.read(spark, registry.holdout());
         InputSpec spec = ImageTable.open(spark, layout.images()).spec();
-        LabeledImages holdout = TableImages.collect(frozen, spec, ImageTable.TEST).images();
+        Dataset<Row> rows = SparkScoring.rows(frozen.filter(org.apache.spark.sql.functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)), null, null);
+        Holdout holdout = new Holdout(rows, spec, rows.count());
         if (holdout.count() == 0) {
             throw new JobFailedException("the held-out set " + registry.holdout() + " is empty: the image table had no test images when it"
                     + " was frozen; delete it and run again with test images (dataset.test_fraction, or ROOT/test/CLASS/...)");
@@ -131,7 +142,7 @@ public final class RetrainJob {
 
     /** Writes the candidate's version: its files, then retrain.json (the decision) last, which marks it complete. */
     private static void record(HadoopFiles files, RunLayout layout, ModelRegistry registry, String version, KdConfig config,
-            DistillJob.Result candidate, Evaluation.Scores candidateScores, ModelRegistry.Current current, Evaluation.Scores currentScores,
+            DistillJob.Result candidate, ScoreSums candidateScores, ModelRegistry.Current current, ScoreSums currentScores,
             boolean promote, String reason, SoftLabelJob.Result labels, long holdoutImages, long start) {
         String from = layout.studentDir(CANDIDATE);
         for (String name : List.of("model.zip", "model.onnx", "provenance.json", "history.json")) {
@@ -160,7 +171,7 @@ public final class RetrainJob {
         files.writeStringAtomically(registry.decision(version), decision.toJson());
     }
 
-    private static Map<String, Object> scores(Evaluation.Scores s) {
+    private static Map<String, Object> scores(ScoreSums s) {
         return Map.of("accuracy", s.accuracy(), "nll", s.nll(), "ece", s.ece());
     }
 

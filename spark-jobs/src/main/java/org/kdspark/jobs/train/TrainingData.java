@@ -10,15 +10,19 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.store.TableImages;
+import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.error.UserInputException;
+import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.method.Objective;
 import org.kdspark.kd.method.TeacherShapes;
 import org.kdspark.kd.provenance.Provenance;
@@ -26,12 +30,14 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * What a student trains and is judged on, read once: the training rows joined with exactly the store columns the
- * objective needs ({@code persisted}; {@code train} is all of them or those not held out), the validation images held out of them, the test images and the teacher's test logits.
+ * objective needs ({@code persisted}; {@code train} is all of them or those not held out), the validation rows held out
+ * of them, and the test rows with the teacher's test logits, all kept on the executors and scored there
+ * ({@link SparkScoring}); the driver holds only {@code testSample}, the first test images by id, for verifying exports.
  * Closing it releases the persisted rows.
  */
 public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signals, TeacherShapes teacherShapes, Provenance imagesProvenance,
-        int numClasses, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, LabeledImages validation, TableImages.Collected test,
-        float[] teacherTestLogits, int views) implements AutoCloseable {
+        int numClasses, InputSpec spec, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, Dataset<Row> validation,
+        long validationExamples, Dataset<Row> test, long testExamples, LabeledImages testSample, int views) implements AutoCloseable {
 
     /** Salt of the validation split: the same images are held out whatever the student, method or seed. */
     private static final String VALIDATION_SALT = "kd-validation";
@@ -69,6 +75,8 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
                 .join(trainLabels.select(withViews(signalColumns(signals, SoftLabelStore.ID), viewColumns)), ImageTable.ID)
                 .select(withViews(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL), viewColumns))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> validation = null;
+        Dataset<Row> test = null;
         try {
             long covered = views > 0 ? all.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : all.count();
             long imageRows = imagesProvenance.counts().getOrDefault("train", covered);
@@ -77,26 +85,49 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
                         + " training images: re-run 'kd soft-labels' for this image table");
             }
             Dataset<Row> train = all;
-            LabeledImages validation = null;
             if (validationFraction > 0) {
                 Column heldOut = functions.pmod(functions.xxhash64(functions.col(ImageTable.ID), functions.lit(VALIDATION_SALT)),
                         functions.lit(1_000_000L)).lt(Math.round(validationFraction * 1_000_000));
-                validation = TableImages.collect(images.filter(heldOut), spec, ImageTable.TRAIN).images();
+                validation = SparkScoring.rows(images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN)).filter(heldOut), null, null)
+                        .persist(StorageLevel.MEMORY_AND_DISK());
                 train = all.filter(functions.not(heldOut));
             }
-            TableImages.Collected test = TableImages.collect(images, spec, ImageTable.TEST);
-            float[] teacherTestLogits = SoftLabelStore.testLogits(labels, held.get(SoftLabelStore.LOGITS), test.ids());
+            long validationExamples = validation == null ? 0 : validation.count();
+            test = SparkScoring.rows(images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)), labels, held.get(SoftLabelStore.LOGITS))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            long testExamples = test.count();
+            long testImages = imagesProvenance.counts().getOrDefault("test", testExamples);
+            if (testExamples != testImages) {
+                throw new JobFailedException("the soft-label store has logits for " + testExamples + " of " + testImages
+                        + " test images: re-run 'kd soft-labels' for this image table");
+            }
+            if (testExamples == 0) {
+                throw new UserInputException("the image table has no '" + ImageTable.TEST + "' images");
+            }
+            LabeledImages testSample = TableImages.collect(images, spec, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
             long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
-            return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, all, train,
-                    trainExamples, validation, test, teacherTestLogits, views);
+            return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, spec, all, train,
+                    trainExamples, validation, validationExamples, test, testExamples, testSample, views);
         } catch (RuntimeException e) {
             all.unpersist();
+            if (validation != null) {
+                validation.unpersist();
+            }
+            if (test != null) {
+                test.unpersist();
+            }
             throw e;
         }
     }
 
-    public InputSpec spec() {
-        return test.images().spec();
+    /** {@code network}'s figures on the test split, against the teacher's test logits, computed on the executors. */
+    public ScoreSums scoreTest(ComputationGraph network) {
+        return SparkScoring.score(test, spec, numClasses, List.of(network), store.signals().get(SoftLabelStore.LOGITS)).models().get(0);
+    }
+
+    /** {@code network}'s figures on the validation rows (null when none are held out). */
+    public ScoreSums scoreValidation(ComputationGraph network) {
+        return validation == null ? null : SparkScoring.score(validation, spec, numClasses, List.of(network), null).models().get(0);
     }
 
     /** The builder of this data's minibatches for {@code objective}. */
@@ -118,6 +149,10 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
     @Override
     public void close() {
         persisted.unpersist();
+        test.unpersist();
+        if (validation != null) {
+            validation.unpersist();
+        }
     }
 
     private static Column[] withViews(Column[] columns, List<String> viewColumns) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.spark.HadoopFiles;
-import org.kdspark.kd.eval.Evaluation;
+import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.provenance.Provenance;
 
 /**
@@ -46,9 +46,9 @@ class ReportPlotsTest {
             labels[i] = random.nextInt(CLASSES.size());
         }
         float[] teacher = logits(labels, 0.9, 4f, random);
-        Map<String, Evaluation.Scores> students = new LinkedHashMap<>();
-        students.put("baseline", Evaluation.score(logits(labels, 0.8, 2f, random), labels, teacher));
-        students.put("kd", Evaluation.score(logits(labels, 0.85, 3f, random), labels, teacher));
+        Map<String, ScoreSums> students = new LinkedHashMap<>();
+        students.put("baseline", ScoreSums.of(CLASSES.size()).add(logits(labels, 0.8, 2f, random), labels, teacher));
+        students.put("kd", ScoreSums.of(CLASSES.size()).add(logits(labels, 0.85, 3f, random), labels, teacher));
         // histories as the distill job writes them, one with a field the report does not know and one without test accuracy
         files.writeString(layout.studentDir("baseline") + "/history.json",
                 "[{\"epoch\":1,\"loss\":0.9,\"test_accuracy\":0.7,\"examples_per_s\":900,\"seconds\":3.1,\"lr\":0.01},"
@@ -59,8 +59,8 @@ class ReportPlotsTest {
         Files.createDirectories(dir.resolve("plots"));
         Files.writeString(dir.resolve("plots/stale.png"), "from an earlier evaluation");
 
-        Evaluation.Scores teacherScores = Evaluation.score(teacher, labels, null);
-        ReportPlots.Input input = EvaluateJob.plotInput(files, layout, teacherScores, teacher, students, CLASSES);
+        ScoreSums teacherScores = ScoreSums.of(CLASSES.size()).add(teacher, labels, null);
+        ReportPlots.Input input = EvaluateJob.plotInput(files, layout, teacherScores, students, CLASSES);
         EvaluateJob.PlotsWritten written = EvaluateJob.writePlots(files, layout, input);
 
         assertNull(written.error());
