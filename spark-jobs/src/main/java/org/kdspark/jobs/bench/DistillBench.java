@@ -71,7 +71,7 @@ public final class DistillBench {
         int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
         List<Long> seeds = options.seeds().isEmpty() ? List.of(d.seed()) : options.seeds();
         List<Integer> batchSizes = options.localBatchSizes().isEmpty() ? List.of(workers * d.batchSizePerWorker()) : options.localBatchSizes();
-        try (TrainingData data = TrainingData.prepare(spark, layout, objective, 0)) {
+        try (TrainingData data = TrainingData.prepare(spark, layout, objective, 0, workers, d.epochOrder())) {
             MinibatchBuilder builder = data.builder(objective, d.batchSizePerWorker());
             long examples = data.trainExamples() * epochs;
             Map<String, Run> sparkRuns = new LinkedHashMap<>();

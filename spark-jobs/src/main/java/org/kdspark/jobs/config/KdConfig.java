@@ -413,6 +413,12 @@ public record KdConfig(
                     + " the gradient a step, whatever the number of workers) or `star` (worker 0 sums everything: two hops a round,"
                     + " but worker 0 moves workers - 1 gradients each way).")
             AllReduceTopology allreduce,
+            @Key(defaultValue = "local", doc = "How each epoch's training rows reach the workers: `local` (dealt once by a hash of the"
+                    + " id and kept on their worker; every epoch each worker visits its share in a new order, sorted inside its task, so"
+                    + " no row crosses the network after the first epoch) or `global` (every epoch re-deals all rows by a hash of (id,"
+                    + " seed, epoch): a shuffle of the whole training set, pixels included, per epoch). Either depends only on the"
+                    + " seed, the epoch and the number of workers.")
+            EpochOrderKind epochOrder,
             @Key(defaultValue = "true", doc = "`allreduce` only: batch-norm layers normalise with the statistics of the whole step (all"
                     + " workers' minibatches) rather than each worker's own, so that a step is the same computation as one plain"
                     + " step at batch workers x batch_size_per_worker; ND4J's CPU backend only.")
@@ -454,44 +460,50 @@ public record KdConfig(
          */
         public Distill withMethod(String value) {
             return new Distill(student, studentParams, value, Map.of(), temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withObjective(Map<String, Object> value) {
             return new Distill(student, studentParams, method, value, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withSeed(long value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, value, workers);
         }
 
         public Distill withEpochs(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, value, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         /** The trainer and how often it averages ({@code barrier}, {@code dl4j}). */
         public Distill withTrainer(TrainerKind value, int frequency) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, frequency,
-                    value, allreduce, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    value, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withAllreduce(AllReduceTopology value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, value, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, value, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
+        }
+
+        public Distill withEpochOrder(EpochOrderKind value) {
+            return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
+                    trainer, allreduce, value, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs,
+                    lrGamma, validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withPreciseBnExamples(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 

@@ -15,6 +15,7 @@ import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.models.Models;
 import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.jobs.spark.HadoopFiles;
+import org.kdspark.jobs.spark.ShuffleMeter;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.train.Checkpoints;
 import org.kdspark.jobs.train.EpochTrainer;
@@ -82,7 +83,9 @@ public final class DistillJob {
         long start = System.nanoTime();
         KdConfig.Distill d = config.distill();
         Progress progress = Progress.of("distill " + name);
-        try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction())) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
+        try (TrainingData data = TrainingData.prepare(spark, layout, objective, d.validationFraction(), workers, d.epochOrder())) {
             data.signals().stream().filter(s -> s.encoding() instanceof ColumnEncoding.TopK).findFirst()
                     .ifPresent(s -> progress.line("teacher logits decoded from %s: the classes not kept share the teacher's remaining"
                             + " probability mass evenly (docs/store.md)", s.encoding().configName()));
@@ -103,15 +106,23 @@ public final class DistillJob {
             }
             ComputationGraph student = restored.map(Checkpoints.Checkpoint::network)
                     .orElseGet(() -> Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes()));
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int workers = d.workers() > 0 ? d.workers() : jsc.defaultParallelism();
             EpochTrainer trainer = EpochTrainer.create(d.trainer(), jsc, student,
                     new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm(), d.allreduce()));
             long trainExamples = data.trainExamples();
-            StudentTrainer.Result trained = StudentTrainer.train(new SparkEpochs(trainer, data, data.builder(objective, d.batchSizePerWorker()),
-                            d.seed(), workers), settings(d, objective, trainExamples), evaluator(data),
-                    List.of(new CheckpointWriter(checkpoints, d.seed(), configHash, trainingConfig), new ProgressLines(progress, d.epochs())),
-                    from);
+            SparkEpochs epochs = new SparkEpochs(trainer, data, data.builder(objective, d.batchSizePerWorker()), d.seed(), workers);
+            StudentTrainer.Result trained;
+            try (ShuffleMeter meter = new ShuffleMeter(spark.sparkContext())) {
+                epochs.meter = meter;
+                trained = StudentTrainer.train(epochs, settings(d, objective, trainExamples), evaluator(data),
+                        List.of(new CheckpointWriter(checkpoints, d.seed(), configHash, trainingConfig), new ProgressLines(progress, d.epochs())),
+                        from);
+            }
+            long pixelBytes = trainExamples * data.spec().valuesPerImage();
+            if (!epochs.shuffleBytes.isEmpty()) {
+                long most = epochs.shuffleBytes.stream().mapToLong(Long::longValue).max().orElse(0);
+                progress.line("epoch order %s: at most %,d shuffle bytes an epoch, %.2f%% of the %,d bytes of training pixels", d.epochOrder(),
+                        most, 100.0 * most / Math.max(1, pixelBytes), pixelBytes);
+            }
             ComputationGraph kept = trained.trained();
             ScoreSums scores = data.scoreTest(kept);
             Provenance provenance = Provenance.of("student", 1, "distill")
@@ -128,6 +139,9 @@ public final class DistillJob {
                     .withDetail("method", method)
                     .withDetail("objective", objective.toString())
                     .withDetail("workers", workers)
+                    .withDetail("epoch_order", d.epochOrder().toString())
+                    .withDetail("shuffle_bytes_per_epoch", List.copyOf(epochs.shuffleBytes))
+                    .withDetail("pixel_bytes", pixelBytes)
                     .withDetail("test_accuracy", scores.accuracy())
                     .withDetail("epochs_trained", trained.history().size())
                     .withDetail("kept_epoch", trained.keptEpoch())
@@ -175,6 +189,10 @@ public final class DistillJob {
         private final long seed;
         private final int workers;
         private JavaRDD<MultiDataSet> batches;
+        /** Counts the epochs' shuffle bytes when set. */
+        ShuffleMeter meter;
+        /** Shuffle bytes written while each epoch trained, in the order the epochs ran. */
+        final List<Long> shuffleBytes = new java.util.ArrayList<>();
 
         SparkEpochs(EpochTrainer trainer, TrainingData data, MinibatchBuilder builder, long seed, int workers) {
             this.trainer = trainer;
@@ -191,8 +209,13 @@ public final class DistillJob {
 
         @Override
         public double fitEpoch(int epoch) {
+            long before = meter == null ? 0 : meter.bytes();
             batches = data.minibatches(seed, epoch, workers, builder);
-            return trainer.fitEpoch(batches, epoch);
+            double loss = trainer.fitEpoch(batches, epoch);
+            if (meter != null) {
+                shuffleBytes.add(meter.bytes() - before);
+            }
+            return loss;
         }
 
         /** The first minibatches of the epoch's first partition (a Spark job over the epoch's order). */

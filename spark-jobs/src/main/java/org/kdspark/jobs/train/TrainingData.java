@@ -11,6 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.kdspark.jobs.config.EpochOrderKind;
 import org.kdspark.jobs.layout.RunLayout;
 import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.ParquetArtifacts;
@@ -37,19 +38,22 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signals, TeacherShapes teacherShapes, Provenance imagesProvenance,
         int numClasses, InputSpec spec, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, Dataset<Row> validation,
-        long validationExamples, Dataset<Row> test, long testExamples, LabeledImages testSample, int views) implements AutoCloseable {
+        long validationExamples, Dataset<Row> test, long testExamples, LabeledImages testSample, int views, EpochOrderKind order,
+        int dealtTo) implements AutoCloseable {
 
     /** Salt of the validation split: the same images are held out whatever the student, method or seed. */
     private static final String VALIDATION_SALT = "kd-validation";
 
     /**
      * Reads the run's image table and soft-label store for {@code objective}, holding out {@code validationFraction}
-     * of the training images (0: none).
+     * of the training images (0: none). With the {@code local} epoch order the training rows are dealt here, once, to
+     * {@code workers} partitions by a hash of their id, and persisted there.
      *
      * @throws IllegalArgumentException when the store lacks a signal the objective needs
      * @throws IllegalStateException when the store does not cover every training image
      */
-    public static TrainingData prepare(SparkSession spark, RunLayout layout, Objective objective, double validationFraction) {
+    public static TrainingData prepare(SparkSession spark, RunLayout layout, Objective objective, double validationFraction, int workers,
+            EpochOrderKind order) {
         StoreVersion store = SoftLabelStore.open(spark, layout.softLabels());
         Map<String, SoftLabelStore.Signal> held = store.signals();
         List<SoftLabelStore.Signal> signals = new ArrayList<>();
@@ -71,10 +75,11 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
         int views = store.views();
         Dataset<Row> trainLabels = views > 0 ? store.labelsWithViews(spark, images) : labels;
         List<String> viewColumns = views > 0 ? SoftLabelStore.VIEW_COLUMNS : List.of();
-        Dataset<Row> all = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
+        Dataset<Row> joined = images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TRAIN))
                 .join(trainLabels.select(withViews(signalColumns(signals, SoftLabelStore.ID), viewColumns)), ImageTable.ID)
-                .select(withViews(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL), viewColumns))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .select(withViews(signalColumns(signals, ImageTable.ID, ImageTable.PIXELS, ImageTable.LABEL), viewColumns));
+        boolean dealt = order == EpochOrderKind.LOCAL;
+        Dataset<Row> all = (dealt ? joined.repartition(workers, functions.col(ImageTable.ID)) : joined).persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> validation = null;
         Dataset<Row> test = null;
         try {
@@ -107,7 +112,7 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
             LabeledImages testSample = TableImages.collect(images, spec, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
             long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
             return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, spec, all, train,
-                    trainExamples, validation, validationExamples, test, testExamples, testSample, views);
+                    trainExamples, validation, validationExamples, test, testExamples, testSample, views, order, dealt ? workers : 0);
         } catch (RuntimeException e) {
             all.unpersist();
             if (validation != null) {
@@ -136,14 +141,15 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
     }
 
     /**
-     * The minibatches of {@code epoch}, dealt to {@code workers} partitions: see {@link EpochOrder}. With
-     * augmented views, each image contributes one of its labelled views, chosen by (seed, epoch, id).
+     * The minibatches of {@code epoch} on {@code workers} partitions: see {@link EpochOrder}; {@link EpochOrder#local} where
+     * the rows were dealt to that many workers, else {@link EpochOrder#global}. With augmented views, each image
+     * contributes one of its labelled views, chosen by (seed, epoch, id).
      */
     public JavaRDD<MultiDataSet> minibatches(long seed, int epoch, int workers, MinibatchBuilder builder) {
         Dataset<Row> epochRows = views == 0 ? train : train.filter(functions.col(SoftLabelStore.VIEW).equalTo(functions.pmod(
                 functions.xxhash64(functions.col(ImageTable.ID), functions.lit(seed), functions.lit(epoch), functions.lit("view")),
                 functions.lit((long) views + 1)).cast("int")));
-        return EpochOrder.minibatches(epochRows, seed, epoch, workers, builder);
+        return workers == dealtTo ? EpochOrder.local(epochRows, seed, epoch, builder) : EpochOrder.global(epochRows, seed, epoch, workers, builder);
     }
 
     @Override

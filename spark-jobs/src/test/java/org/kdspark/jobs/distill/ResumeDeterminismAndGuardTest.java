@@ -28,6 +28,7 @@ import org.kdspark.jobs.spark.HadoopFiles;
 import org.kdspark.jobs.train.Checkpoints;
 import org.kdspark.jobs.trainteacher.TeacherJob;
 import org.kdspark.kd.model.ModelFiles;
+import org.kdspark.kd.provenance.Provenance;
 import org.kdspark.kd.train.EpochResult;
 import org.kdspark.kd.train.LossGuard;
 
@@ -115,6 +116,28 @@ class ResumeDeterminismAndGuardTest {
         assertArrayEquals(params("local"), params("cluster"), "local-cluster and local mode: the same parameters");
         DistillJob.Result cluster = DistillJob.run(spark, config("distill.trainer=allreduce"), layout, "cluster", true);
         assertEquals(local.scores().accuracy(), cluster.scores().accuracy());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theLocalEpochOrderShufflesNoPixelsWhileTheGlobalOneShufflesTheTrainingSetEveryEpoch() {
+        for (String order : List.of("local", "global")) {
+            DistillJob.Result r = DistillJob.run(spark, config("distill.epochs=2", "distill.epoch_order=" + order), layout, "order-" + order);
+            assertTrue(r.scores().accuracy() > 0.5, order + ": " + r.scores().accuracy());
+            java.util.Map<String, Object> d = Provenance.fromJson(files.readString(layout.studentDir("order-" + order) + "/provenance.json")).details();
+            long pixels = ((Number) d.get("pixel_bytes")).longValue();
+            List<Number> perEpoch = (List<Number>) d.get("shuffle_bytes_per_epoch");
+            assertEquals(1200L * 28 * 28, pixels);
+            assertEquals(2, perEpoch.size(), order);
+            for (Number bytes : perEpoch) {
+                if (order.equals("local")) {
+                    assertTrue(bytes.longValue() <= 0.05 * pixels, "local order: " + bytes + " shuffle bytes an epoch for " + pixels + " of pixels");
+                } else {
+                    // compressed by Spark's shuffle codec, but every row's pixels
+                    assertTrue(bytes.longValue() >= 0.2 * pixels, "global order: " + bytes + " shuffle bytes an epoch for " + pixels + " of pixels");
+                }
+            }
+        }
     }
 
     @Test
