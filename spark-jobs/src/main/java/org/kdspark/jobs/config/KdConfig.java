@@ -419,6 +419,13 @@ public record KdConfig(
                     + " seed, epoch): a shuffle of the whole training set, pixels included, per epoch). Either depends only on the"
                     + " seed, the epoch and the number of workers.")
             EpochOrderKind epochOrder,
+            @Key(defaultValue = "10", doc = "Barrier trainers: worker 0 writes the epoch's state part-way through after this many minutes"
+                    + " of training since its last write (0: only at epoch ends), so that a stage Spark reruns after losing an executor"
+                    + " resumes there instead of at the epoch's start, with the student an uninterrupted epoch would have.")
+            double checkpointMinutes,
+            @Key(defaultValue = "0", doc = "Barrier trainers: write the mid-epoch state every this many minibatches of a worker instead"
+                    + " (0: by `checkpoint_minutes`).")
+            int checkpointSteps,
             @Key(defaultValue = "true", doc = "`allreduce` only: batch-norm layers normalise with the statistics of the whole step (all"
                     + " workers' minibatches) rather than each worker's own, so that a step is the same computation as one plain"
                     + " step at batch workers x batch_size_per_worker; ND4J's CPU backend only.")
@@ -460,50 +467,50 @@ public record KdConfig(
          */
         public Distill withMethod(String value) {
             return new Distill(student, studentParams, value, Map.of(), temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withObjective(Map<String, Object> value) {
             return new Distill(student, studentParams, method, value, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withSeed(long value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, value, workers);
         }
 
         public Distill withEpochs(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, value, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         /** The trainer and how often it averages ({@code barrier}, {@code dl4j}). */
         public Distill withTrainer(TrainerKind value, int frequency) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, frequency,
-                    value, allreduce, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    value, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withAllreduce(AllReduceTopology value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, value, epochOrder, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, value, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withEpochOrder(EpochOrderKind value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, value, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs,
+                    trainer, allreduce, value, checkpointMinutes, checkpointSteps, syncBatchNorm, preciseBnExamples, learningRate, lrSchedule, minLearningRate, lrStepEpochs,
                     lrGamma, validationFraction, earlyStoppingPatience, seed, workers);
         }
 
         public Distill withPreciseBnExamples(int value) {
             return new Distill(student, studentParams, method, objective, temperature, alpha, epochs, batchSizePerWorker, averagingFrequency,
-                    trainer, allreduce, epochOrder, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
+                    trainer, allreduce, epochOrder, checkpointMinutes, checkpointSteps, syncBatchNorm, value, learningRate, lrSchedule, minLearningRate, lrStepEpochs, lrGamma,
                     validationFraction, earlyStoppingPatience, seed, workers);
         }
 
@@ -622,6 +629,8 @@ public record KdConfig(
         require(p, d.epochs() > 0, "distill.epochs", "must be > 0", d.epochs());
         require(p, d.batchSizePerWorker() > 0, "distill.batch_size_per_worker", "must be > 0", d.batchSizePerWorker());
         require(p, d.averagingFrequency() > 0, "distill.averaging_frequency", "must be > 0", d.averagingFrequency());
+        require(p, d.checkpointMinutes() >= 0, "distill.checkpoint_minutes", "must be >= 0", d.checkpointMinutes());
+        require(p, d.checkpointSteps() >= 0, "distill.checkpoint_steps", "must be >= 0", d.checkpointSteps());
         require(p, d.preciseBnExamples() >= 0, "distill.precise_bn_examples", "must be >= 0 (0: keep the moving averages)",
                 d.preciseBnExamples());
         require(p, d.learningRate() > 0, "distill.learning_rate", "must be > 0", d.learningRate());

@@ -107,7 +107,8 @@ public final class DistillJob {
             ComputationGraph student = restored.map(Checkpoints.Checkpoint::network)
                     .orElseGet(() -> Models.student(d, data.spec(), data.numClasses(), objective, data.teacherShapes()));
             EpochTrainer trainer = EpochTrainer.create(d.trainer(), jsc, student,
-                    new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm(), d.allreduce()));
+                    new EpochTrainer.Settings(workers, d.batchSizePerWorker(), d.averagingFrequency(), 2, d.seed(), d.syncBatchNorm(), d.allreduce())
+                            .withMidEpochCheckpoints(checkpoints.dir() + "/mid-epoch", d.checkpointMinutes(), d.checkpointSteps()));
             long trainExamples = data.trainExamples();
             SparkEpochs epochs = new SparkEpochs(trainer, data, data.builder(objective, d.batchSizePerWorker()), d.seed(), workers);
             StudentTrainer.Result trained;

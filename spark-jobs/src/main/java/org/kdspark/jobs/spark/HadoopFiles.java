@@ -99,19 +99,24 @@ public final class HadoopFiles {
      * move on the local file system).
      */
     public void writeStringAtomically(String uri, String text) {
+        writeBytesAtomically(uri, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #writeStringAtomically} for bytes. */
+    public void writeBytesAtomically(String uri, byte[] bytes) {
         Path target = fs(uri).makeQualified(new Path(uri));
         try {
             if (OBJECT_STORES.contains(target.toUri().getScheme())) {
-                writeString(uri, text);
+                writeBytes(uri, bytes);
                 return;
             }
             if ("file".equals(target.toUri().getScheme())) {
-                writeLocalAtomically(java.nio.file.Paths.get(target.toUri()), text.getBytes(StandardCharsets.UTF_8));
+                writeLocalAtomically(java.nio.file.Paths.get(target.toUri()), bytes);
                 return;
             }
             Path tmp = new Path(target.getParent(), "." + target.getName() + "." + java.util.UUID.randomUUID() + ".tmp");
             try (OutputStream out = fs(uri).create(tmp, true)) {
-                out.write(text.getBytes(StandardCharsets.UTF_8));
+                out.write(bytes);
             }
             FileContext.getFileContext(target.toUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
         } catch (IOException e) {

@@ -99,6 +99,7 @@ public final class AllReduceTrainer extends BarrierTrainer {
                     scoreSum += net.score();
                     fitted++;
                     anyMore = sum.anyMore;
+                    afterStep(net, fitted);
                 } else {
                     // out of minibatches: answer the others' rounds until they are out too
                     current = false;

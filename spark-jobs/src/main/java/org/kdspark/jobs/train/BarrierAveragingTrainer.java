@@ -59,6 +59,10 @@ public final class BarrierAveragingTrainer extends BarrierTrainer {
                 }
                 fitted += round;
                 anyMore = Exchange.adoptMean(group.sum(round, batches.hasNext(), Exchange.concat(params, state)), params, state);
+                if (round == frequency) {
+                    // a full round: every worker still training holds this average
+                    afterStep(net, fitted);
+                }
             }
             return new Outcome(scoreSum, fitted, BarrierTaskContext.get().partitionId() == 0);
         }

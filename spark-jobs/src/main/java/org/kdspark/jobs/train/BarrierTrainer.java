@@ -9,6 +9,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.deeplearning4j.datasets.iterator.AsyncMultiDataSetIterator;
 import org.deeplearning4j.datasets.iterator.IteratorMultiDataSetIterator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -37,9 +38,12 @@ import scala.runtime.AbstractFunction1;
  */
 abstract class BarrierTrainer implements EpochTrainer {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BarrierTrainer.class);
+
     private final JavaSparkContext jsc;
     final Settings settings;
     private final ComputationGraph network;
+    private Broadcast<SerializableConfiguration> hadoop;
 
     BarrierTrainer(JavaSparkContext jsc, ComputationGraph network, Settings settings) {
         this.jsc = jsc;
@@ -57,9 +61,28 @@ abstract class BarrierTrainer implements EpochTrainer {
                     + " partitions (one per worker), got " + minibatches.getNumPartitions());
         }
         Broadcast<Snapshot> start = jsc.broadcast(Snapshot.of(network));
+        MidEpochCheckpoints mid = null;
+        if (settings.midEpochDir() != null && (settings.checkpointMinutes() > 0 || settings.checkpointSteps() > 0)) {
+            if (hadoop == null) {
+                hadoop = jsc.broadcast(new SerializableConfiguration(jsc.hadoopConfiguration()));
+            }
+            mid = new MidEpochCheckpoints(settings.midEpochDir(), hadoop, settings.checkpointMinutes(), settings.checkpointSteps());
+            // a state left by an earlier run is not this run's
+            mid.clear(epoch);
+        }
         try {
             ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
-            List<WorkerResult> results = JavaRDD.fromRDD(minibatches.rdd().barrier().mapPartitions(worker(start), false, tag), tag).collect();
+            Worker worker = worker(start).resumable(mid, epoch);
+            // the shuffle after the barrier stage makes it a shuffle-map stage, which Spark reruns whole when a task fails or an
+            // executor is lost; a failed barrier result stage would abort the job instead
+            List<WorkerResult> results = JavaRDD.fromRDD(minibatches.rdd().barrier().mapPartitions(worker, false, tag), tag).repartition(1).collect();
+            if (mid != null) {
+                mid.clear(epoch);
+            }
+            long resumedAt = results.stream().mapToLong(WorkerResult::resumedAt).max().orElse(0);
+            if (resumedAt > 0) {
+                LOG.warn("epoch {}: its stage was rerun and resumed from the mid-epoch checkpoint after {} minibatches per worker", epoch, resumedAt);
+            }
             double scoreSum = 0;
             long fitted = 0;
             WorkerResult last = null;
@@ -120,8 +143,8 @@ abstract class BarrierTrainer implements EpochTrainer {
      * What a task returns: its score sum and minibatch count, and, from the tasks that hold it, the epoch's final
      * parameters, updater state and iteration count ({@code params} null otherwise).
      */
-    record WorkerResult(int partition, double scoreSum, long minibatches, float[] params, float[] updaterState, int iterations)
-            implements Serializable {
+    record WorkerResult(int partition, double scoreSum, long minibatches, float[] params, float[] updaterState, int iterations,
+            long resumedAt) implements Serializable {
     }
 
     /**
@@ -193,12 +216,65 @@ abstract class BarrierTrainer implements EpochTrainer {
         private final int batchSize;
         private final int prefetch;
         private final AllReduceTopology topology;
+        private MidEpochCheckpoints mid;
+        private int epoch;
+        /** This task's partition, the minibatches skipped on resuming, and task 0's last checkpoint (step, time). */
+        private transient int partitionId;
+        private transient long resumedAt;
+        private transient long lastStep;
+        private transient long lastNanos;
 
         Worker(Broadcast<Snapshot> start, Settings settings) {
             this.start = start;
             this.batchSize = settings.batchSizePerWorker();
             this.prefetch = settings.prefetchBatches();
             this.topology = settings.allreduce();
+        }
+
+        /** This worker resuming epoch {@code epoch} from {@code mid}'s state when there is one (null: no mid-epoch checkpoints). */
+        Worker resumable(MidEpochCheckpoints checkpoints, int epochNumber) {
+            this.mid = checkpoints;
+            this.epoch = epochNumber;
+            return this;
+        }
+
+        /**
+         * Called by the subclass whenever every worker that still trains holds the same student, {@code fitted}
+         * minibatches of its own into the task (after a step, after an averaging round): task 0 writes the mid-epoch
+         * checkpoint when one is due.
+         */
+        void afterStep(ComputationGraph net, long fitted) {
+            if (mid == null || partitionId != 0) {
+                return;
+            }
+            long step = resumedAt + fitted;
+            if (mid.due(step, lastStep, lastNanos)) {
+                INDArray state = net.getUpdater().getStateViewArray();
+                mid.write(new MidEpochCheckpoints.State(epoch, step, net.params().toFloatVector(), state == null ? null : state.toFloatVector(),
+                        net.getIterationCount()));
+                lastStep = step;
+                lastNanos = System.nanoTime();
+            }
+        }
+
+        /** Adopts the epoch's mid-epoch state, if any, and skips the minibatches this worker had fitted before it. */
+        private void resume(ComputationGraph net, MultiDataSetIterator batches) {
+            resumedAt = 0;
+            MidEpochCheckpoints.State state = mid == null ? null : mid.read(epoch);
+            if (state != null) {
+                net.params().assign(Nd4j.createFromArray(state.params()).reshape(net.params().shape()));
+                INDArray updater = net.getUpdater().getStateViewArray();
+                if (updater != null) {
+                    updater.assign(Nd4j.createFromArray(state.updaterState()).reshape(updater.shape()));
+                }
+                net.getConfiguration().setIterationCount(state.iterations());
+                for (long i = 0; i < state.step() && batches.hasNext(); i++) {
+                    batches.next();
+                }
+                resumedAt = state.step();
+            }
+            lastStep = resumedAt;
+            lastNanos = System.nanoTime();
         }
 
         /** The configuration this worker builds its student from: the driver's, unless the subclass adapts it. */
@@ -226,6 +302,8 @@ abstract class BarrierTrainer implements EpochTrainer {
             if (prefetch > 0) {
                 batches = new AsyncMultiDataSetIterator(batches, prefetch, false);
             }
+            partitionId = context.partitionId();
+            resume(net, batches);
             Outcome outcome;
             try (WorkerGroup group = WorkerGroup.join(context, topology)) {
                 outcome = train(net, batches, group);
@@ -243,8 +321,8 @@ abstract class BarrierTrainer implements EpochTrainer {
             INDArray state = net.getUpdater().getStateViewArray();
             WorkerResult result = outcome.holdsFinalState()
                     ? new WorkerResult(context.partitionId(), outcome.scoreSum(), outcome.fitted(), net.params().toFloatVector(),
-                            state == null ? null : state.toFloatVector(), net.getIterationCount())
-                    : new WorkerResult(context.partitionId(), outcome.scoreSum(), outcome.fitted(), null, null, 0);
+                            state == null ? null : state.toFloatVector(), net.getIterationCount(), resumedAt)
+                    : new WorkerResult(context.partitionId(), outcome.scoreSum(), outcome.fitted(), null, null, 0, resumedAt);
             return JavaConverters.asScalaIterator(List.of(result).iterator());
         }
     }

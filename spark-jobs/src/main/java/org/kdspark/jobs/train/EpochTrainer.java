@@ -15,7 +15,18 @@ public interface EpochTrainer {
 
     /** Trainer settings; see the distill section of the config. */
     record Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed, boolean syncBatchNorm,
-            AllReduceTopology allreduce) {
+            AllReduceTopology allreduce, String midEpochDir, double checkpointMinutes, int checkpointSteps) {
+
+        /** Without mid-epoch checkpoints. */
+        public Settings(int workers, int batchSizePerWorker, int averagingFrequency, int prefetchBatches, long seed, boolean syncBatchNorm,
+                AllReduceTopology allreduce) {
+            this(workers, batchSizePerWorker, averagingFrequency, prefetchBatches, seed, syncBatchNorm, allreduce, null, 0, 0);
+        }
+
+        /** These settings with mid-epoch checkpoints under {@code dir} (the barrier trainers): see {@link MidEpochCheckpoints}. */
+        public Settings withMidEpochCheckpoints(String dir, double minutes, int steps) {
+            return new Settings(workers, batchSizePerWorker, averagingFrequency, prefetchBatches, seed, syncBatchNorm, allreduce, dir, minutes, steps);
+        }
     }
 
     /**

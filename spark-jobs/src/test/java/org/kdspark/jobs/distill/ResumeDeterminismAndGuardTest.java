@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kdspark.jobs.ChildJvm;
 import org.kdspark.jobs.SparkJars;
 import org.kdspark.jobs.TestSpark;
@@ -116,6 +118,54 @@ class ResumeDeterminismAndGuardTest {
         assertArrayEquals(params("local"), params("cluster"), "local-cluster and local mode: the same parameters");
         DistillJob.Result cluster = DistillJob.run(spark, config("distill.trainer=allreduce"), layout, "cluster", true);
         assertEquals(local.scores().accuracy(), cluster.scores().accuracy());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"allreduce", "barrier"})
+    void anExecutorLostMidEpochIsReplacedAndTheEpochResumesFromItsMidEpochCheckpointToTheSameStudent(String trainer) throws Exception {
+        // small minibatches: 75 steps an epoch, a checkpoint every 5 (after a round of 4 for barrier: every 8), so the
+        // kill lands well inside the epoch
+        String[] settings = {"distill.trainer=" + trainer, "distill.batch_size_per_worker=8", "distill.checkpoint_steps=5"};
+        String lost = "lost-executor-" + trainer;
+        String uninterrupted = "uninterrupted-" + trainer;
+        DistillJob.run(spark, config(settings), layout, uninterrupted);
+        Path yaml = dir.resolve(lost + ".yaml");
+        Files.writeString(yaml, ConfigLoader.toYaml(config(settings)));
+        Path log = dir.resolve(lost + ".log");
+        Path sparkHome = SparkJars.home(dir.resolve("spark-home"));
+        Process child = ChildJvm.start(DistillOnLocalCluster.class, List.of(yaml.toString(), dir.toString(), lost), log,
+                java.util.Map.of("SPARK_HOME", sparkHome.toString(), "SPARK_SCALA_VERSION", "2.12"));
+        Path state = dir.resolve("students/" + lost + "/checkpoints/mid-epoch/epoch-0002.state");
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (!Files.exists(state) && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertTrue(Files.exists(state), "no mid-epoch checkpoint of epoch 2 appeared; the run's log:\n" + Files.readString(log));
+        // one executor JVM of the local cluster, killed as a lost machine would be
+        ProcessHandle executor = child.toHandle().descendants()
+                .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
+                .findFirst().orElseThrow(() -> new AssertionError("no executor JVM under the local-cluster driver " + child.pid() + ": "
+                        + child.toHandle().descendants().map(p -> p.pid() + " " + commandLine(p).substring(0, Math.min(200, commandLine(p).length())))
+                                .toList()));
+        assertTrue(executor.destroyForcibly(), "kill executor " + executor.pid());
+        if (!child.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
+            child.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            child.destroyForcibly();
+            throw new AssertionError("the run did not end within 300 s of the lost executor; its log:\n" + Files.readString(log));
+        }
+        String output = Files.readString(log);
+        assertEquals(0, child.exitValue(), "the run did not survive the lost executor; its log:\n" + output);
+        assertTrue(output.contains("epoch 2: its stage was rerun and resumed from the mid-epoch checkpoint after"), output);
+        assertArrayEquals(params(uninterrupted), params(lost), trainer + ", an executor lost mid-epoch: the uninterrupted run's student");
+    }
+
+    /** The process's whole command line ({@code ProcessHandle.Info} cuts long ones: the executors' classpath is long). */
+    private static String commandLine(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return p.info().commandLine().orElse("");
+        }
     }
 
     @Test
