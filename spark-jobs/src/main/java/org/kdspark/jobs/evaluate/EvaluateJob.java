@@ -20,7 +20,6 @@ import org.kdspark.jobs.store.ParquetArtifacts;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.jobs.store.StoreVersion;
 import org.kdspark.jobs.train.SparkScoring;
-import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.eval.Metrics;
 import org.kdspark.kd.model.ModelFiles;
@@ -83,12 +82,7 @@ public final class EvaluateJob {
             models.add(ModelFiles.graphFromZip(zip, false));
         }
         SparkScoring.Scored scored = SparkScoring.score(test, ImageTable.inputSpec(images, table), numClasses, models, logits);
-        long expected = images.counts().getOrDefault("test", scored.examples());
-        if (scored.examples() != expected || expected == 0) {
-            throw new JobFailedException(expected == 0 ? "the image table has no test images to evaluate on"
-                    : "the soft-label store has logits for " + scored.examples() + " of " + expected
-                            + " test images: re-run 'kd soft-labels' for this image table");
-        }
+        SparkScoring.requireEveryTestImage(scored.examples(), images);
         ScoreSums teacherScores = teacherSource == null ? scored.models().get(0) : scored.storedLogits();
         int first = teacherSource == null ? 1 : 0;
         Map<String, Report.Student> students = new LinkedHashMap<>();

@@ -18,8 +18,11 @@ import org.kdspark.jobs.store.ImageTable;
 import org.kdspark.jobs.store.SoftLabelStore;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
+import org.kdspark.kd.error.JobFailedException;
+import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.eval.Evaluation;
 import org.kdspark.kd.eval.ScoreSums;
+import org.kdspark.kd.provenance.Provenance;
 
 /**
  * Scores models on a split of the image table where its rows are, on the executors: each task runs every model over its
@@ -77,6 +80,21 @@ public final class SparkScoring {
             return new Scored(perModel, logits == null ? null : total[models.size()]);
         } finally {
             broadcast.destroy();
+        }
+    }
+
+    /**
+     * Fails unless {@code scored} test rows are all the test images the image table's provenance counts: rows without
+     * teacher logits drop out of the join with the store.
+     */
+    public static void requireEveryTestImage(long scored, Provenance images) {
+        long expected = images.counts().getOrDefault(ImageTable.TEST, scored);
+        if (expected == 0 || scored == 0) {
+            throw new UserInputException("the image table has no '" + ImageTable.TEST + "' images");
+        }
+        if (scored != expected) {
+            throw new JobFailedException("the soft-label store has logits for " + scored + " of " + expected
+                    + " test images: re-run 'kd soft-labels' for this image table");
         }
     }
 

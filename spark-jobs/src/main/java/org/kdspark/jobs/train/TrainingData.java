@@ -21,7 +21,6 @@ import org.kdspark.jobs.store.TableImages;
 import org.kdspark.jobs.onnx.OnnxModelExport;
 import org.kdspark.kd.data.InputSpec;
 import org.kdspark.kd.data.LabeledImages;
-import org.kdspark.kd.error.JobFailedException;
 import org.kdspark.kd.error.UserInputException;
 import org.kdspark.kd.eval.ScoreSums;
 import org.kdspark.kd.method.Objective;
@@ -38,8 +37,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signals, TeacherShapes teacherShapes, Provenance imagesProvenance,
         int numClasses, InputSpec spec, Dataset<Row> persisted, Dataset<Row> train, long trainExamples, Dataset<Row> validation,
-        long validationExamples, Dataset<Row> test, long testExamples, LabeledImages testSample, int views, EpochOrderKind order,
-        int dealtTo) implements AutoCloseable {
+        long validationExamples, Dataset<Row> test, long testExamples, LabeledImages testSample, int views, int dealtTo)
+        implements AutoCloseable {
 
     /** Salt of the validation split: the same images are held out whatever the student, method or seed. */
     private static final String VALIDATION_SALT = "kd-validation";
@@ -101,18 +100,11 @@ public record TrainingData(StoreVersion store, List<SoftLabelStore.Signal> signa
             test = SparkScoring.rows(images.filter(functions.col(ImageTable.SPLIT).equalTo(ImageTable.TEST)), labels, held.get(SoftLabelStore.LOGITS))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             long testExamples = test.count();
-            long testImages = imagesProvenance.counts().getOrDefault("test", testExamples);
-            if (testExamples != testImages) {
-                throw new JobFailedException("the soft-label store has logits for " + testExamples + " of " + testImages
-                        + " test images: re-run 'kd soft-labels' for this image table");
-            }
-            if (testExamples == 0) {
-                throw new UserInputException("the image table has no '" + ImageTable.TEST + "' images");
-            }
+            SparkScoring.requireEveryTestImage(testExamples, imagesProvenance);
             LabeledImages testSample = TableImages.collect(images, spec, ImageTable.TEST, OnnxModelExport.VERIFY_IMAGES).images();
             long trainExamples = views > 0 ? train.filter(functions.col(SoftLabelStore.VIEW).equalTo(0)).count() : train.count();
             return new TrainingData(store, signals, SoftLabelStore.shapes(held), imagesProvenance, numClasses, spec, all, train,
-                    trainExamples, validation, validationExamples, test, testExamples, testSample, views, order, dealt ? workers : 0);
+                    trainExamples, validation, validationExamples, test, testExamples, testSample, views, dealt ? workers : 0);
         } catch (RuntimeException e) {
             all.unpersist();
             if (validation != null) {
