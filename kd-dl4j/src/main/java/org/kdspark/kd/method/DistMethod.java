@@ -24,7 +24,7 @@ public final class DistMethod extends LogitsMethod {
             Shorthand.logits("dist"));
 
     private DistMethod(TermConfig config) {
-        super(loss(config));
+        super(standardizedIf(config, loss(config), false));
     }
 
     private static DistLoss loss(TermConfig config) {

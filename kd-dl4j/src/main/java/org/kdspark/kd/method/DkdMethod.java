@@ -23,7 +23,7 @@ public final class DkdMethod extends LogitsMethod {
             Shorthand.logits("dkd"));
 
     private DkdMethod(TermConfig config) {
-        super(loss(config));
+        super(standardizedIf(config, loss(config), true));
     }
 
     private static DecoupledKnowledgeDistillationLoss loss(TermConfig config) {

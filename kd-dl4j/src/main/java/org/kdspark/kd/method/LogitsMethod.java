@@ -3,6 +3,8 @@ package org.kdspark.kd.method;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.kdspark.kd.loss.AnalyticLoss;
+import org.kdspark.kd.loss.StandardizedLogitsLoss;
 import org.kdspark.kd.zoo.Tap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -17,13 +19,26 @@ public abstract class LogitsMethod implements DistillationMethod {
 
     private static final long serialVersionUID = 1L;
 
-    /** {@code weight}, the method's own keys, then {@code temperature}, in the order {@code bin/kd methods} lists. */
+    /** The key of logit standardisation ({@link StandardizedLogitsLoss}), a modifier of every built-in logit method. */
+    static final String STANDARDIZE = "standardize";
+
+    /**
+     * {@code weight}, the method's own keys, {@code temperature}, then {@code standardize}, in the order
+     * {@code bin/kd methods} lists.
+     */
     static List<Param> params(Param... own) {
         List<Param> all = new ArrayList<>();
         all.add(Param.number("weight", 1.0, "multiplier of the whole term"));
         all.addAll(List.of(own));
         all.add(Param.number("temperature", Methods.DEFAULT_TEMPERATURE, "softmax temperature T"));
+        all.add(Param.flag(STANDARDIZE, false, "z-score the student's and the teacher's logits first (logit standardisation, "
+                + "Sun et al. 2024, arXiv:2403.01427)"));
         return List.copyOf(all);
+    }
+
+    /** {@code loss}, computed on z-scored logits when the term asks for it. */
+    static AnalyticLoss standardizedIf(TermConfig config, AnalyticLoss loss, boolean oneHotFirst) {
+        return config.flag(STANDARDIZE) ? new StandardizedLogitsLoss(loss, oneHotFirst) : loss;
     }
 
     /** The loss installed on the logits, the term's weight included. */

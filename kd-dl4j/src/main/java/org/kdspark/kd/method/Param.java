@@ -10,6 +10,10 @@ public record Param(String key, Object defaultValue, String description) {
         return new Param(key, defaultValue, description);
     }
 
+    public static Param flag(String key, boolean defaultValue, String description) {
+        return new Param(key, defaultValue, description);
+    }
+
     public static Param text(String key, String defaultValue, String description) {
         return new Param(key, defaultValue, description);
     }

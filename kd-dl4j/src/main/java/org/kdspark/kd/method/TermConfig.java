@@ -80,6 +80,17 @@ public final class TermConfig {
         return v;
     }
 
+    /** The true/false under {@code key}, or its default. */
+    public boolean flag(String key) {
+        Param p = param(key);
+        read.add(key);
+        Object v = values.getOrDefault(key, p.defaultValue());
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new IllegalArgumentException(spec.name() + "." + key + " must be true or false, got '" + v + "'");
+    }
+
     /** The text under {@code key}, its default, or {@code fallback} when neither exists. */
     public String text(String key, String fallback) {
         Param p = param(key);

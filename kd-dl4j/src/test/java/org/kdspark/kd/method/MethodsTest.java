@@ -49,7 +49,7 @@ class MethodsTest {
     void unknownKeyNamesTheMethodAndTheAllowedKeys() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> Methods.forName("kd").configure(Map.of("tempreature", 4)));
-        assertEquals("kd: unknown key 'tempreature'; allowed: weight, alpha, temperature", e.getMessage());
+        assertEquals("kd: unknown key 'tempreature'; allowed: weight, alpha, temperature, standardize", e.getMessage());
     }
 
     @Test

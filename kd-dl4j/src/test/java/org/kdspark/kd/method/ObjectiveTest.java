@@ -214,6 +214,25 @@ class ObjectiveTest {
     }
 
     @Test
+    void standardizedLogitTermsTrainAndSurviveJsonRoundTrip() {
+        Map<String, Object> config = map("ce", 1.0, "kd", map("weight", 9, "temperature", 2, "standardize", true),
+                "dkd", map("standardize", true), "dist", map("standardize", true));
+        assertTrains(config, 12);
+        Objective objective = Objective.parse(config);
+        assertTrue(objective.toString().contains("Z(s)"), objective.toString());
+        GraphBuilder g = TinyStudent.graph();
+        objective.addTo(g, TinyStudent.TAPS, TinyStudent.TEACHER);
+        ComputationGraphConfiguration conf = g.build();
+        assertEquals(conf, ComputationGraphConfiguration.fromJson(conf.toJson()));
+        IllegalArgumentException withHard = assertThrows(IllegalArgumentException.class,
+                () -> Objective.parse(map("kd", map("alpha", 0.1, "standardize", true))));
+        assertTrue(withHard.getMessage().contains("set kd.alpha to 0"), withHard.getMessage());
+        IllegalArgumentException notAFlag = assertThrows(IllegalArgumentException.class,
+                () -> Objective.parse(map("dkd", map("standardize", 1))));
+        assertTrue(notAFlag.getMessage().contains("dkd.standardize must be true or false"), notAFlag.getMessage());
+    }
+
+    @Test
     void studentConfigurationWithAllHeadsSurvivesJsonRoundTrip() {
         Map<String, Object> config = map("ce", 1.0);
         everyMethod().forEach(config::putAll);
