@@ -121,9 +121,9 @@ public record KdConfig(
                     + " folder, the manifest file, or the folder of tar shards. A folder is ingested again when its listing (paths,"
                     + " sizes, times) changes, a manifest when its rows change.")
             String path,
-            @Key(defaultValue = "0", doc = "Keep only the first N training images; 0 keeps all.")
+            @Key(defaultValue = "0", doc = "`idx` only: keep the first N training images; 0 keeps all.")
             int trainLimit,
-            @Key(defaultValue = "0", doc = "Keep only the first N test images; 0 keeps all.")
+            @Key(defaultValue = "0", doc = "`idx` only: keep the first N test images; 0 keeps all.")
             int testLimit,
             @Key(defaultValue = "0.2", doc = "Sources without a split of their own: the share of images (by id hash, stable) put in"
                     + " the test split.")
@@ -561,6 +561,11 @@ public record KdConfig(
         require(p, dataset.path() != null && !dataset.path().isBlank(), "dataset.path", "must be a path or URI", dataset.path());
         require(p, dataset.trainLimit() >= 0, "dataset.train_limit", "must be >= 0 (0 = all)", dataset.trainLimit());
         require(p, dataset.testLimit() >= 0, "dataset.test_limit", "must be >= 0 (0 = all)", dataset.testLimit());
+        // the IDX reader takes the first N of each file; files, shards and tables have no such order, and a limit the
+        // source ignored would train on every image without a word
+        require(p, dataset.format() == DatasetFormat.IDX || (dataset.trainLimit() == 0 && dataset.testLimit() == 0), "dataset.train_limit/test_limit",
+                "apply to dataset.format: idx only; set them to 0, and make a smaller set instead (a folder or shards of fewer images,"
+                        + " or kd generate-images --train N --val N)", dataset.trainLimit() + "/" + dataset.testLimit() + " with format " + dataset.format());
         require(p, dataset.testFraction() > 0 && dataset.testFraction() < 1, "dataset.test_fraction", "must be in (0, 1)",
                 dataset.testFraction());
         require(p, dataset.channels() == 1 || dataset.channels() == 3, "dataset.channels", "must be 1 or 3", dataset.channels());

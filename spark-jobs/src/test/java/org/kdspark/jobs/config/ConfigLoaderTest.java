@@ -130,6 +130,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void imageLimitsOutsideIdxAreRefusedRatherThanIgnored() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("dataset:\n  format: webdataset\n  path: /shards\n  train_limit: 1000\n", "x.yaml"));
+        assertTrue(e.getMessage().contains("dataset.train_limit/test_limit apply to dataset.format: idx only"), e.getMessage());
+        assertTrue(e.getMessage().contains("kd generate-images --train N"), e.getMessage());
+        assertEquals(1000, ConfigLoader.parse("dataset:\n  train_limit: 1000\n", "x.yaml").dataset().trainLimit());
+    }
+
+    @Test
     void missingFileSaysWhereTheShippedConfigsAre() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("nope.yaml"), List.of()));
         assertTrue(e.getMessage().contains("conf/"), e.getMessage());
