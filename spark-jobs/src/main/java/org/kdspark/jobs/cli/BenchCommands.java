@@ -25,7 +25,8 @@ import picocli.CommandLine;
 /** {@code kd bench}: measurements that are not jobs. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks on a run.",
         subcommands = {BenchCommands.MethodsTable.class, BenchCommands.Inference.class, BenchCommands.Distill.class,
-            BenchCommands.SoftLabels.class, BenchCommands.Decode.class, BenchCommands.AllReduce.class, CommandLine.HelpCommand.class})
+            BenchCommands.SoftLabels.class, BenchCommands.Decode.class, BenchCommands.AllReduce.class, BenchCommands.Scale.class,
+            CommandLine.HelpCommand.class})
 final class BenchCommands {
 
     /** {@code kd bench methods}. */
@@ -283,6 +284,67 @@ final class BenchCommands {
             } finally {
                 spark.stop();
             }
+            return 0;
+        }
+    }
+
+    /** {@code kd bench scale}: child JVMs of its own, one per case. */
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = {"How cost grows with the number of images: for each size N a photo-like RGB set of N training and N/10 "
+                    + "validation images (WebDataset shards, kept under --work and reused), then ingest, soft labels and one distill "
+                    + "epoch on each master, each case in a JVM of its own; per case seconds per 1,000 images of each step, peak RSS of "
+                    + "the driver and of every executor, shuffle bytes of the epoch and bytes of the training pixels.",
+                "Writes the figures to --json and prints them as a Markdown table."})
+    static final class Scale implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--json", paramLabel = "FILE", required = true, description = "Where to write the figures (JSON).")
+        Path json;
+
+        @Option(names = "--sizes", split = ",", paramLabel = "N", defaultValue = "50000,200000,1000000",
+                description = "Training images per case (default: ${DEFAULT-VALUE}).")
+        List<Integer> sizes;
+
+        @Option(names = "--masters", split = ";", paramLabel = "URL", defaultValue = "local[2];local-cluster[2,1,3072]",
+                description = "Spark masters, separated by ';', each running every size (default: ${DEFAULT-VALUE}).")
+        List<String> masters;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "out/bench-scale",
+                description = "Local directory for the image sets (kept and reused), the teacher, and each case's run (deleted after it) (default: ${DEFAULT-VALUE}).")
+        Path work;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "conf/fashion-mnist-rgb.yaml",
+                description = "The config every case starts from; the bench sets the data set, output, epochs and teacher (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Option(names = "--driver-memory", paramLabel = "SIZE", defaultValue = "4g", description = "Heap of each case's driver JVM (default: ${DEFAULT-VALUE}).")
+        String driverMemory;
+
+        @Option(names = "--executor-memory", paramLabel = "SIZE", defaultValue = "2g",
+                description = "spark.executor.memory of masters with executor JVMs (default: ${DEFAULT-VALUE}).")
+        String executorMemory;
+
+        @Option(names = "--image-size", paramLabel = "PX", defaultValue = "32", description = "Side of the generated images (default: ${DEFAULT-VALUE}).")
+        int imageSize;
+
+        @Option(names = "--repeats", paramLabel = "R", defaultValue = "1", description = "Rounds of every case, alternating; figures are medians (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--teacher-images", paramLabel = "N", defaultValue = "10000",
+                description = "Images the one teacher trains on, one epoch (default: ${DEFAULT-VALUE}).")
+        int teacherImages;
+
+        @Option(names = "--fashion-mnist", paramLabel = "DIR", defaultValue = "file:///usr/share/datasets/fashion-mnist",
+                description = "The Fashion-MNIST IDX files the sets are made from (default: ${DEFAULT-VALUE}).")
+        String fashionMnist;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            if (sizes.stream().anyMatch(n -> n < 1) || repeats < 1 || teacherImages < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--sizes, --repeats and --teacher-images must be positive");
+            }
+            Map<String, Object> r = org.kdspark.jobs.bench.ScaleBench.run(new org.kdspark.jobs.bench.ScaleBench.Options(sizes, masters, work, config,
+                    driverMemory, executorMemory, imageSize, repeats, teacherImages, fashionMnist));
+            writeJson(json, r);
+            System.out.println(org.kdspark.jobs.bench.ScaleBench.markdown(r) + "-> " + json);
             return 0;
         }
     }

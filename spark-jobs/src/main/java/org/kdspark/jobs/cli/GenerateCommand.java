@@ -43,6 +43,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every scene (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--no-folder", description = "Write the WebDataset shards only, not the folder of JPEGs.")
+    boolean noFolder;
+
     @Option(names = "--fashion-mnist", paramLabel = "DIR", defaultValue = "file:///usr/share/datasets/fashion-mnist",
             description = "The Fashion-MNIST IDX files (default: ${DEFAULT-VALUE}).")
     String fashionMnist;
@@ -52,7 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GenerateImagesJob.Settings settings = new GenerateImagesJob.Settings(fashionMnist, train, val, size, maxAspect, classes, shardSize, seed);
+        GenerateImagesJob.Settings settings = new GenerateImagesJob.Settings(fashionMnist, train, val, size, maxAspect, classes, shardSize, seed, !noFolder);
         List<String> overrides = new ArrayList<>();
         if (master != null) {
             overrides.add("spark.master=" + master);

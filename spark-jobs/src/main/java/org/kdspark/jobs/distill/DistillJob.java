@@ -47,9 +47,13 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public final class DistillJob {
 
-    /** What a distill run produced. */
+    /**
+     * What a distill run produced; {@code shuffleBytesPerEpoch} is Spark's shuffle-write bytes while each epoch trained,
+     * {@code pixelBytes} the bytes of the training pixels.
+     */
     public record Result(String name, String method, ScoreSums scores, long params, double seconds,
-            double trainSeconds, long trainExamples, List<EpochResult> history, String model) {
+            double trainSeconds, long trainExamples, List<EpochResult> history, String model, List<Long> shuffleBytesPerEpoch,
+            long pixelBytes) {
     }
 
     private DistillJob() {
@@ -155,7 +159,7 @@ public final class DistillJob {
             files.writeString(layout.studentDir(name) + "/history.json", toJson(trained.history()));
             OnnxModelExport.nextToStudent(files, layout.studentModel(name), kept, provenance, data.testSample());
             return new Result(name, method, scores, kept.numParams(), (System.nanoTime() - start) / 1e9, trained.trainSeconds(),
-                    trainExamples, trained.history(), layout.studentModel(name));
+                    trainExamples, trained.history(), layout.studentModel(name), List.copyOf(epochs.shuffleBytes), pixelBytes);
         }
     }
 

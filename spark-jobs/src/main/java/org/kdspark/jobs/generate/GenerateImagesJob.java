@@ -53,9 +53,18 @@ public final class GenerateImagesJob {
     static final String[] COLOURS = {"red", "orange", "yellow", "lime", "green", "teal", "cyan", "blue", "purple", "pink"};
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What to make: sizes, counts, classes, seed; {@code maxAspect > 1} makes the longer side up to that much longer. */
+    /**
+     * What to make: sizes, counts, classes, seed; {@code maxAspect > 1} makes the longer side up to that much longer;
+     * {@code folder} false writes the WebDataset shards alone (a million loose JPEGs cost more to list and store than the
+     * images are worth when only the shards are read).
+     */
     public record Settings(String fashionMnist, int train, int val, int size, double maxAspect, int classes, int shardSize,
-            long seed) implements Serializable {
+            long seed, boolean folder) implements Serializable {
+        /** Both layouts. */
+        public Settings(String fashionMnist, int train, int val, int size, double maxAspect, int classes, int shardSize, long seed) {
+            this(fashionMnist, train, val, size, maxAspect, classes, shardSize, seed, true);
+        }
+
         public Settings {
             List<String> bad = new ArrayList<>();
             if (train < 1 || val < 1) {
@@ -88,6 +97,10 @@ public final class GenerateImagesJob {
             m.put("classes", classes);
             m.put("shard_size", shardSize);
             m.put("seed", seed);
+            if (!folder) {
+                // absent when both layouts are written, so that sets made before the option still match their settings
+                m.put("folder", false);
+            }
             return m;
         }
     }
@@ -218,8 +231,10 @@ public final class GenerateImagesJob {
             for (int i = 0; i < shard.count(); i++) {
                 Scene scene = scene(settings, items, shard.split(), shard.first() + i);
                 String key = shard.key(i);
-                try (OutputStream file = fs.create(new Path(out + "/folder/" + shard.split() + "/" + names.get(scene.label()) + "/" + key + ".jpg"), true)) {
-                    file.write(scene.jpeg());
+                if (settings.folder()) {
+                    try (OutputStream file = fs.create(new Path(out + "/folder/" + shard.split() + "/" + names.get(scene.label()) + "/" + key + ".jpg"), true)) {
+                        file.write(scene.jpeg());
+                    }
                 }
                 member(archive, key + ".jpg", scene.jpeg());
                 member(archive, key + ".cls", Integer.toString(scene.label()).getBytes(StandardCharsets.US_ASCII));

@@ -85,6 +85,28 @@ class GenerateImagesJobTest {
         assertTrue(occupied.getMessage().contains("holds no generator.json"), occupied.getMessage());
     }
 
+    @Test
+    void withoutTheFolderLayoutTheShardsAreTheSameBytes(@TempDir Path dir) throws IOException {
+        GenerateImagesJob.Settings both = new GenerateImagesJob.Settings(FASHION_MNIST, 60, 20, 32, 1, 10, 25, 3);
+        GenerateImagesJob.Settings shardsOnly = new GenerateImagesJob.Settings(FASHION_MNIST, 60, 20, 32, 1, 10, 25, 3, false);
+        GenerateImagesJob.Result a = GenerateImagesJob.run(spark, both, dir.resolve("both").toUri().toString());
+        GenerateImagesJob.Result b = GenerateImagesJob.run(spark, shardsOnly, dir.resolve("shards").toUri().toString());
+        assertEquals(a.jpegBytes(), b.jpegBytes());
+        assertFalse(Files.exists(dir.resolve("shards/folder")), "no folder of JPEGs");
+        List<String> tars;
+        try (Stream<Path> walk = Files.walk(dir.resolve("both/webdataset"))) {
+            tars = walk.filter(p -> p.toString().endsWith(".tar")).map(p -> dir.resolve("both/webdataset").relativize(p).toString()).sorted().toList();
+        }
+        assertEquals(4, tars.size(), "60 train images in shards of 25, 20 val in one");
+        for (String tar : tars) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("both/webdataset").resolve(tar)), Files.readAllBytes(dir.resolve("shards/webdataset").resolve(tar)), tar);
+        }
+        assertTrue(GenerateImagesJob.run(spark, shardsOnly, dir.resolve("shards").toUri().toString()).reused());
+        UserInputException refused = assertThrows(UserInputException.class,
+                () -> GenerateImagesJob.run(spark, both, dir.resolve("shards").toUri().toString()));
+        assertTrue(refused.getMessage().contains("other settings"), "a shards-only set is not the set with both layouts: " + refused.getMessage());
+    }
+
     /** (split, label, pixel hash) -> how many rows, from an ingest at 32x32 with a centre crop. */
     private Map<String, Integer> ingest(Path out, String format, Path path) {
         KdConfig config = ConfigLoader.load(null, List.of("dataset.format=" + format, "dataset.path=" + path.toUri(),
