@@ -42,6 +42,12 @@ public final class PeakRss {
         return m;
     }
 
+    /** The heap still in use after a full collection: what this JVM retains, whatever its collector's sizing did. */
+    public static long liveHeapAfterGc() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
     private static String read(Path status) {
         try {
             return Files.readString(status);

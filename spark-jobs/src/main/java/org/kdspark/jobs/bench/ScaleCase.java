@@ -76,6 +76,7 @@ public final class ScaleCase {
                 seconds.put("distill", DistillJob.run(spark, warmConfig, warmLayout, "kd").seconds());
                 out.put("warmup_seconds", seconds);
                 files.delete(warmOutput);
+                out.put("driver_peak_rss_after_warmup_bytes", PeakRss.ofThisProcess());
             }
             IngestJob.Result ingest = IngestJob.run(spark, config, layout);
             if (ingest.reused()) {
@@ -104,6 +105,7 @@ public final class ScaleCase {
             out.put("executor_memory_at_end", executorMemory);
             out.put("driver_peak_rss_bytes", PeakRss.ofThisProcess());
             out.put("driver_memory_at_end", PeakRss.breakdown());
+            out.put("driver_live_heap_after_gc_bytes", PeakRss.liveHeapAfterGc());
             Files.writeString(json, Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(out));
             status = 0;
         } finally {

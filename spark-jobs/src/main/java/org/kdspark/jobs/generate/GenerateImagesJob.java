@@ -30,8 +30,8 @@ import org.kdspark.kd.error.UserInputException;
 
 /**
  * Turns Fashion-MNIST into a photo-like RGB image set ({@code kd generate-images}): each item drawn by
- * {@link PhotoScene} onto its own textured background and written twice, as a JPEG in the ImageNet folder layout and as a
- * member of a WebDataset shard:
+ * {@link PhotoScene} onto its own textured background and written twice (once with {@code folder} false), as a JPEG in
+ * the ImageNet folder layout and as a member of a WebDataset shard:
  * <pre>
  * OUT/folder/train/CLASS/train-0000000.jpg     OUT/folder/val/CLASS/val-0000000.jpg
  * OUT/webdataset/train/shard-00000.tar         OUT/webdataset/val/shard-00000.tar     (KEY.jpg + KEY.cls)
