@@ -108,6 +108,9 @@ public final class ScaleCase {
             out.put("driver_live_heap_after_gc_bytes", PeakRss.liveHeapAfterGc());
             Files.writeString(json, Provenance.json().writerWithDefaultPrettyPrinter().writeValueAsString(out));
             status = 0;
+        } catch (RuntimeException | IOException | Error e) {
+            // the parent reports the end of this JVM's log; exit below even if a library left a thread running
+            e.printStackTrace();
         } finally {
             spark.stop();
         }
