@@ -194,7 +194,7 @@ public final class RelationalKnowledgeDistillationLoss extends MinibatchLoss {
                 if (j == i || lengths[j] == 0) {
                     continue;
                 }
-                double[] gu = Vectors.normalizeBackward(scaled(es[j], lengths[j]), gE[j]);
+                double[] gu = Vectors.normalizeBackward(Vectors.scaled(es[j], lengths[j]), gE[j]);
                 for (int k = 0; k < gu.length; k++) {
                     gradient[j][k] += gu[k];
                     gradient[i][k] -= gu[k];
@@ -202,14 +202,6 @@ public final class RelationalKnowledgeDistillationLoss extends MinibatchLoss {
             }
         }
         return loss;
-    }
-
-    private static double[] scaled(double[] v, double f) {
-        double[] out = new double[v.length];
-        for (int k = 0; k < v.length; k++) {
-            out[k] = v[k] * f;
-        }
-        return out;
     }
 
     @Override

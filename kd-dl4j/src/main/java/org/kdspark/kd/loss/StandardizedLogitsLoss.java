@@ -88,11 +88,11 @@ public final class StandardizedLogitsLoss extends AnalyticLoss {
             int c = output[i].length;
             centred[i] = centred(output[i], 0, c);
             sigma[i] = std(centred[i]);
-            z[i] = scaled(centred[i], 1 / (sigma[i] + EPS));
+            z[i] = Vectors.scaled(centred[i], 1 / (sigma[i] + EPS));
             standardLabels[i] = labels[i].clone();
             int offset = oneHotFirst ? c : 0;
             double[] t = centred(labels[i], offset, c);
-            double[] zt = scaled(t, 1 / (std(t) + EPS));
+            double[] zt = Vectors.scaled(t, 1 / (std(t) + EPS));
             System.arraycopy(zt, 0, standardLabels[i], offset, c);
         }
         Evaluation inner = loss.evaluate(z, standardLabels, mask, withGradient);
@@ -105,12 +105,11 @@ public final class StandardizedLogitsLoss extends AnalyticLoss {
             double[] d = centred[i];
             int c = g.length;
             double meanG = 0;
-            double gd = 0;
-            for (int k = 0; k < c; k++) {
-                meanG += g[k];
-                gd += g[k] * d[k];
+            for (double v : g) {
+                meanG += v;
             }
             meanG /= c;
+            double gd = Vectors.dot(g, d);
             double s = sigma[i];
             double through = s > 0 ? gd / ((c - 1) * s * (s + EPS) * (s + EPS)) : 0;
             gradient[i] = new double[c];
@@ -137,19 +136,7 @@ public final class StandardizedLogitsLoss extends AnalyticLoss {
 
     /** The sample standard deviation of centred values. */
     private static double std(double[] centred) {
-        double sum = 0;
-        for (double v : centred) {
-            sum += v * v;
-        }
-        return Math.sqrt(sum / (centred.length - 1));
-    }
-
-    private static double[] scaled(double[] x, double factor) {
-        double[] out = new double[x.length];
-        for (int k = 0; k < x.length; k++) {
-            out[k] = x[k] * factor;
-        }
-        return out;
+        return Vectors.norm(centred) / Math.sqrt(centred.length - 1);
     }
 
     @Override

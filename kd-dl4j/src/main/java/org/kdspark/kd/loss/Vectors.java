@@ -21,6 +21,15 @@ final class Vectors {
         return Math.sqrt(dot(a, a));
     }
 
+    /** {@code f * v}, a new array. */
+    static double[] scaled(double[] v, double f) {
+        double[] out = new double[v.length];
+        for (int k = 0; k < v.length; k++) {
+            out[k] = v[k] * f;
+        }
+        return out;
+    }
+
     /** {@code v / max(||v||, 1e-12)}, as {@code F.normalize}. */
     static double[] normalize(double[] v) {
         double n = Math.max(norm(v), NORMALIZE_EPS);
